@@ -1,0 +1,91 @@
+"""Run parameters: defaults, then kpi.toml (or --config FILE), then KPI_* env, then CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+
+from kpi.errors import DefinitionError
+from kpi.resources import resource_dir
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputOptions(_Section):
+    encoding: Literal["auto", "utf-8", "cp932"] = Field(
+        "auto",
+        description="CSV encoding; auto tries UTF-8, then CP932 (Shift_JIS), and records it",
+    )
+
+
+class ExchangeOptions(_Section):
+    vintage: Literal["latest", "first"] = Field(
+        "latest", description="Which published vintage of a revised figure to use"
+    )
+
+
+class Top10Options(_Section):
+    method: Literal["cwts", "nistep"] = "cwts"
+    counting: list[Literal["whole", "fractional"]] = ["whole", "fractional"]
+    fractional_unit: Literal["institution", "author"] = "institution"
+    window_years: int = Field(3, ge=1, le=10)
+    top_share: float = Field(0.10, gt=0, lt=1, description="0.10 for Top10%")
+    doc_types: list[str] = ["article", "review"]
+    hk_macau_as_china: bool = False
+
+
+class TargetOptions(_Section):
+    on_track_ratio: float = Field(0.95, description="observed/required growth ratio for on_track")
+    moderate_ratio: float = Field(0.60, description="lower bound of moderate progress")
+    as_of: str | None = Field(
+        None, description="ISO date: use only targets/observations known then"
+    )
+
+
+class Settings(BaseSettings):
+    """The resolved configuration of one run; recorded whole in the manifest."""
+
+    model_config = SettingsConfigDict(
+        toml_file="kpi.toml", env_prefix="KPI_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data: Path = Field(default_factory=lambda: resource_dir("data"))
+    out: Path = Path("out")
+    targets: Path = Field(default_factory=lambda: resource_dir("targets"))
+    sql: Path = Field(default_factory=lambda: resource_dir("sql"))
+    schemas: Path = Field(default_factory=lambda: resource_dir("schemas"))
+    input: InputOptions = InputOptions()
+    exchange: ExchangeOptions = ExchangeOptions()
+    top10: Top10Options = Top10Options()
+    target_eval: TargetOptions = TargetOptions()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def recorded(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from a TOML file (kpi.toml in the working directory by default)."""
+    if config_file is not None and not config_file.is_file():
+        raise DefinitionError(f"config file not found: {config_file}")
+    toml_file = config_file or Path("kpi.toml")
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=toml_file)
+
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        resolved = _FromFile(**flags)
+    except ValidationError as exc:
+        raise DefinitionError(f"invalid configuration ({toml_file}): {exc}") from exc
+    return Settings.model_validate(resolved.model_dump())

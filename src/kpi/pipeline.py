@@ -1,0 +1,270 @@
+"""The annual batch: read -> validate -> SQL models -> audits -> export, atomically."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from kpi import export, manifest, outputs
+from kpi.config import Settings
+from kpi.contracts import Contract, load_contracts
+from kpi.errors import AuditFailed, DefinitionError, InputError, KpiError, ValidationFailed
+from kpi.readers import InputFile, discover, read_file
+from kpi.runner import RAW_SCHEMA, SEED_SCHEMA, AuditResult, Project, run_audits, run_models
+from kpi.validation import (
+    DatasetResult,
+    Failure,
+    ValidationReport,
+    cast_to_contract,
+    empty_frame,
+    run_pandera,
+    validate_frames,
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Definitions:
+    """Everything the run is defined by, apart from the data: contracts and SQL."""
+
+    inputs: dict[str, Contract]
+    seeds: dict[str, Contract]
+    marts: dict[str, Contract]
+    project: Project
+
+    @classmethod
+    def load(cls, settings: Settings) -> Definitions:
+        project = Project.load(settings.sql)
+        seeds = load_contracts(settings.sql / "seeds")
+        for name in project.seeds.keys() - seeds.keys():
+            raise KpiError(f"seed {project.seeds[name]} has no contract {name}.yaml beside it")
+        return cls(
+            load_contracts(settings.schemas), seeds, load_contracts(settings.sql / "marts"), project
+        )
+
+
+@dataclass
+class Validated:
+    files: dict[str, InputFile]
+    seed_files: dict[str, InputFile]
+    frames: dict[str, pl.DataFrame]
+    report: ValidationReport
+
+
+@dataclass
+class RunResult:
+    status: str
+    out: Path
+    manifest: dict
+    report: ValidationReport | None = None
+    audits: list[AuditResult] = field(default_factory=list)
+    error: KpiError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.error is None else self.error.exit_code
+
+
+def read_and_validate(settings: Settings, defs: Definitions) -> Validated:
+    """Read every input and seed, cast and check them; unreadable files become failures too."""
+    files, seed_files, raw, unreadable = {}, {}, {}, []
+    found = discover(settings.data, sorted(defs.inputs))
+    sources = [(n, p, files) for n, p in found.items()]
+    sources += [(n, p, seed_files) for n, p in defs.project.seeds.items()]
+    for dataset, path, into in sources:
+        try:
+            into[dataset] = read_file(dataset, path, settings.input.encoding)
+            raw[dataset] = (into[dataset].frame, str(path))
+        except InputError as exc:
+            unreadable.append(
+                Failure(dataset, str(path), exc.row, exc.column, "readable", str(exc))
+            )
+    for name, contract in defs.inputs.items():
+        if not contract.optional and name not in found:
+            unreadable.append(
+                Failure(name, None, None, None, "file_present", f"{name}.csv|parquet|xlsx")
+            )
+    frames, report = validate_frames(raw, {**defs.inputs, **defs.seeds})
+    for failure in unreadable:
+        result = report.datasets.setdefault(
+            failure.dataset, DatasetResult(failure.dataset, failure.file, 0, 1)
+        )
+        result.failures.append(failure)
+    return Validated(files, seed_files, frames, report)
+
+
+def config_params(settings: Settings) -> pl.DataFrame:
+    """Method choices as one row `config.params`, so SQL reads them without templating."""
+    recorded = settings.recorded()
+    flat = {
+        f"{section}_{key}": value
+        for section, values in recorded.items()
+        if isinstance(values, dict)
+        for key, value in values.items()
+    }
+    return pl.DataFrame([flat])
+
+
+def connect(
+    settings: Settings, defs: Definitions, validated: Validated
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory database: raw.<dataset> (empty when absent), seeds.* and config.params."""
+    con = duckdb.connect()
+    for schema in (RAW_SCHEMA, SEED_SCHEMA, "config"):
+        con.execute(f"create schema {schema}")
+    tables = [(RAW_SCHEMA, n, validated.frames.get(n), c) for n, c in defs.inputs.items()]
+    tables += [(SEED_SCHEMA, n, validated.frames.get(n), c) for n, c in defs.seeds.items()]
+    tables.append(("config", "params", config_params(settings), None))
+    for schema, name, frame, contract in tables:
+        frame = frame if frame is not None else empty_frame(contract)
+        con.register("_incoming", frame.to_arrow())
+        con.execute(f'create table {schema}."{name}" as select * from _incoming')
+        con.unregister("_incoming")
+    return con
+
+
+def _input_entries(files: dict[str, InputFile]) -> list[dict]:
+    return [
+        {
+            "dataset": f.dataset,
+            "path": str(f.path),
+            "format": f.format,
+            "encoding": f.encoding,
+            "sha256": f.sha256,
+            "rows": f.rows,
+            "bytes": f.path.stat().st_size,
+        }
+        for f in sorted(files.values(), key=lambda f: f.dataset)
+    ]
+
+
+def _output_entries(root: Path) -> list[dict]:
+    entries = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        entry = {"path": path.relative_to(root).as_posix(), "sha256": manifest.sha256_file(path)}
+        if path.suffix == ".parquet":
+            entry["rows"] = duckdb.execute(f"select count(*) from '{path}'").fetchall()[0][0]
+        entry["bytes"] = path.stat().st_size
+        entries.append(entry)
+    return entries
+
+
+def fingerprint(settings: Settings, defs: Definitions, validated: Validated, code: str) -> dict:
+    """What determines the indicator files; paths are left out so a moved run keeps its id."""
+    config = {k: v for k, v in settings.recorded().items() if not isinstance(v, str)}
+    return {
+        "code": code,
+        "config": config,
+        "inputs": {f.dataset: f.sha256 for f in validated.files.values()},
+        "definitions": _definitions(settings),
+    }
+
+
+def _definitions(settings: Settings) -> dict[str, str]:
+    return manifest.hash_definitions(
+        {"schemas": settings.schemas, "sql": settings.sql, "targets": settings.targets}
+    )
+
+
+def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult:
+    """Run the whole batch; the result says where the output (or the failure evidence) went."""
+    started = time.monotonic()
+    record: dict = {
+        "kpi_manifest_version": 1,
+        "status": "running",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": manifest.code_version(),
+        "packages": manifest.package_versions(),
+        "environment": manifest.environment(),
+        "config": settings.recorded(),
+    }
+    outputs.check_replaceable(settings.out)
+    staging = outputs.new_staging_dir(settings.out)
+    validated: Validated | None = None
+    audits: list[AuditResult] = []
+    try:
+        progress("loading definitions")
+        defs = Definitions.load(settings)
+        record["definitions"] = _definitions(settings)
+        progress(f"reading inputs from {settings.data}")
+        validated = read_and_validate(settings, defs)
+        record["inputs"] = _input_entries(validated.files)
+        record["seeds"] = _input_entries(validated.seed_files)
+        record["run_id"] = manifest.run_id(
+            fingerprint(settings, defs, validated, record["code_version"])
+        )
+        record["validation"] = validated.report.summary()
+        validated.report.write(staging / "validation")
+        if not validated.report.passed:
+            raise ValidationFailed(validated.report)
+        progress("running SQL models")
+        con = connect(settings, defs, validated)
+        present = set(validated.files)
+        built = run_models(con, defs.project, present)
+        record["models"] = {
+            "built": built,
+            "skipped": sorted(set(defs.project.models) - set(built)),
+        }
+        progress("running audits")
+        audits = run_audits(con, defs.project, set(built))
+        record["audits"] = [a.__dict__ for a in audits]
+        failed = [a for a in audits if a.severity == "error" and a.rows and not a.skipped]
+        if failed:
+            raise AuditFailed(failed)
+        progress("exporting indicators")
+        marts = [m for m in defs.marts if _table_exists(con, m)]
+        record["lineage"] = {m: defs.project.lineage(m) for m in marts if m in defs.project.models}
+        extra = {"kpi.run_id": record["run_id"], "kpi.code_version": record["code_version"]}
+        (staging / "indicators").mkdir()
+        for mart in marts:
+            check_mart(con, mart, defs.marts[mart])
+            export.write_parquet(
+                con, mart, defs.marts[mart], staging / "indicators" / f"{mart}.parquet", extra
+            )
+        record["status"] = "success"
+    except KpiError as exc:
+        record["status"] = "failed"
+        record["failure"] = {"type": type(exc).__name__, "message": str(exc)}
+        _finish(record, staging, started)
+        destination = outputs.publish_failure(staging, settings.out)
+        return RunResult("failed", destination, record, validated and validated.report, audits, exc)
+    except BaseException:
+        outputs.discard(staging)
+        raise
+    _finish(record, staging, started)
+    outputs.publish(staging, settings.out)
+    return RunResult("success", settings.out, record, validated.report, audits)
+
+
+def _finish(record: dict, staging: Path, started: float) -> None:
+    record["outputs"] = _output_entries(staging)
+    record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    record["duration_s"] = round(time.monotonic() - started, 3)
+    manifest.write_manifest(staging / "manifest.json", record)
+
+
+def check_mart(con: duckdb.DuckDBPyConnection, mart: str, contract: Contract) -> None:
+    """The mart's own contract (types, keys, ranges) must hold before anything is written."""
+    frame = con.sql(f'select * from "{mart}"').pl()
+    cast, failures = cast_to_contract(mart, frame, contract, None)
+    failures += run_pandera(mart, cast, contract, None, {(f.row, f.column) for f in failures})
+    blocking = [f for f in failures if f.severity == "critical"]
+    if blocking:
+        shown = "; ".join(f"row {f.row} {f.column} {f.check} {f.value!r}" for f in blocking[:5])
+        raise DefinitionError(
+            f"mart {mart} breaks its contract ({len(blocking)} failures): {shown}"
+        )
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    query = (
+        "select count(*) from information_schema.tables where table_schema='main' and table_name=?"
+    )
+    return con.execute(query, [name]).fetchall()[0][0] > 0

@@ -1,0 +1,95 @@
+"""Find and read input files (`<dataset>.csv|.parquet|.xlsx`) into string-or-typed polars frames."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from kpi.errors import InputError
+
+FORMATS = (".csv", ".parquet", ".xlsx")
+
+
+@dataclass
+class InputFile:
+    dataset: str
+    path: Path
+    format: str
+    sha256: str
+    encoding: str | None = None
+    frame: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def discover(data_dir: Path, datasets: list[str]) -> dict[str, Path]:
+    """Map each dataset with a contract to its one input file; two formats of one is an error."""
+    if not data_dir.is_dir():
+        raise InputError(data_dir, "data directory not found")
+    found: dict[str, Path] = {}
+    for dataset in datasets:
+        candidates = [data_dir / f"{dataset}{ext}" for ext in FORMATS]
+        present = [p for p in candidates if p.is_file()]
+        if len(present) > 1:
+            raise InputError(
+                present[0], f"dataset {dataset!r} given twice: {[p.name for p in present]}"
+            )
+        if present:
+            found[dataset] = present[0]
+    return found
+
+
+def decode_csv(path: Path, encoding: str) -> tuple[str, str]:
+    """Decode strictly; `auto` accepts UTF-8 (BOM allowed), else CP932, and says which."""
+    raw = path.read_bytes()
+    tries = ["utf-8", "cp932"] if encoding == "auto" else [encoding]
+    errors = []
+    for name in tries:
+        codec = "utf-8-sig" if name == "utf-8" else name
+        try:
+            return raw.decode(codec), name
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            errors.append(f"not valid {name} at byte {exc.start} (line {line}): {exc.reason}")
+    raise InputError(path, "cannot decode: " + "; ".join(errors))
+
+
+def read_file(dataset: str, path: Path, encoding: str = "auto") -> InputFile:
+    """Read one input; CSV and Excel cells arrive as strings and are cast by the contract."""
+    fmt = path.suffix.lower().lstrip(".")
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty (no header row)")
+    used_encoding = None
+    try:
+        if fmt == "csv":
+            text, used_encoding = decode_csv(path, encoding)
+            if not text.strip():
+                raise InputError(path, "file is empty (no header row)")
+            frame = pl.read_csv(
+                io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True
+            )
+        elif fmt == "parquet":
+            frame = pl.read_parquet(path)
+        elif fmt == "xlsx":
+            frame = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+        else:  # pragma: no cover - discover() only returns known formats
+            raise InputError(path, f"unsupported format {fmt!r}")
+    except InputError:
+        raise
+    except Exception as exc:  # polars/fastexcel raise many types for a corrupt file
+        raise InputError(path, f"cannot read {fmt} file: {type(exc).__name__}: {exc}") from exc
+    return InputFile(dataset, path, fmt, sha256_file(path), used_encoding, frame)
