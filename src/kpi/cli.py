@@ -175,5 +175,64 @@ def validate(data: DataOpt = None, out: OutOpt = None, config: ConfigOpt = None)
         raise typer.Exit(1)
 
 
+import_app = typer.Typer(help="Convert bibliographic exports into papers/affiliations Parquet.")
+app.add_typer(import_app, name="import")
+FilesArg = Annotated[list[Path], typer.Argument(help="Export files", exists=True, dir_okay=False)]
+ImportOut = Annotated[Path, typer.Option("--out", help="Directory for papers/affiliations.parquet")]
+StrictOpt = Annotated[bool, typer.Option(help="Unmapped country strings are an error (exit 1)")]
+
+
+def _finish_import(result, out: Path, strict: bool) -> None:
+    from kpi.importers import write_import
+
+    report = result.report
+    unmapped = report.unmapped_countries
+    if strict and unmapped:
+        _fail(KpiError(f"{len(unmapped)} unmapped country string(s): {sorted(unmapped)[:20]}"))
+    hashes = write_import(result, out)
+    console.print(
+        f"{report.papers} papers, {report.affiliations} affiliations from {report.records_read} "
+        f"records ({report.duplicates_dropped} duplicates dropped, "
+        f"{len(report.skipped_no_year)} skipped without a year) → {out}"
+    )
+    for name, digest in sorted(hashes.items()):
+        console.print(f"  {name}  sha256 {digest[:16]}")
+    if unmapped:
+        shown = ", ".join(f"{k!r} ({v})" for k, v in sorted(unmapped.items())[:20])
+        err_console.print(
+            f"[yellow]warning:[/] unmapped country strings kept as country_raw: {shown}"
+        )
+
+
+@import_app.command("wos")
+def import_wos(
+    files: FilesArg,
+    out: ImportOut,
+    strict: StrictOpt = False,
+    hk_macau_as_china: Annotated[
+        bool, typer.Option(help="Count Hong Kong and Macau addresses as CHN")
+    ] = False,
+) -> None:
+    """Web of Science "Tab delimited file" exports -> papers.parquet + affiliations.parquet."""
+    from kpi.importers import read_wos
+
+    try:
+        result = read_wos(files, hk_macau_as_china=hk_macau_as_china)
+        _finish_import(result, out, strict)
+    except KpiError as exc:
+        _fail(exc)
+
+
+@import_app.command("openalex")
+def import_openalex(files: FilesArg, out: ImportOut, strict: StrictOpt = False) -> None:
+    """OpenAlex works (JSON Lines, gzip accepted, or API result pages) -> papers + affiliations."""
+    from kpi.importers import read_openalex
+
+    try:
+        _finish_import(read_openalex(files), out, strict)
+    except KpiError as exc:
+        _fail(exc)
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()

@@ -222,6 +222,10 @@ def run_pandera(
             for case in exc.failure_cases.iter_rows(named=True):
                 row = None if case["index"] is None else case["index"] + 1
                 column = case["column"]
+                if case["schema_context"] == "DataFrameSchema":
+                    # frame-level: a key (name its columns) or a row check (named in `check`)
+                    unique = case["check"] == "multiple_fields_uniqueness"
+                    column = ",".join(contract.key) if unique else None
                 if (row, column) in skip or (None, column) in skip:
                     continue
                 failures.append(

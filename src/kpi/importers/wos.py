@@ -1,0 +1,230 @@
+"""Read Web of Science "Tab delimited file" exports into papers and affiliations tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpi.importers.countries import country_from_wos
+from kpi.importers.output import ImportResult, KpiImportError, assemble
+
+TAG = re.compile(r"^[A-Z][A-Z0-9]$")
+YEAR = re.compile(r"^\d{4}$")
+EA_YEAR = re.compile(r"\b(\d{4})$")  # `JUN 2023` or `2023`
+COUNT = re.compile(r"^\d+$")
+# WoS files Hong Kong and Macau under `Peoples R China`; the city part before it tells them
+# apart (`Hong Kong`, `Hong Kong 999077`, `Macau`, `Macao 999078`).
+HONG_KONG = re.compile(r"^Hong Kong(?: \d+)?$", re.IGNORECASE)
+MACAU = re.compile(r"^Maca[uo]\b", re.IGNORECASE)
+
+
+class BadField(ValueError):
+    """A record's field that breaks a rule; read_wos adds the file and line."""
+
+    def __init__(self, column: str, value: str, problem: str):
+        self.column, self.value, self.problem = column, value, problem
+        super().__init__(f"{column} {problem}")
+
+
+@dataclass
+class Address:
+    """One C1 entry: `[Author; Author] Organisation, Dept, City, Country`."""
+
+    authors: list[str]  # empty when the entry has no author bracket
+    institution: str | None
+    country: str | None
+    country_raw: str
+
+
+def _fields(line: str) -> list[str]:
+    return line.rstrip("\r").split("\t")
+
+
+def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, {tag: value}) per record; every row must have the header's width.
+
+    Quote characters are ordinary text here: WoS never quotes fields, and titles, funding
+    texts and abstracts contain literal `"` that a CSV reader would treat as quoting.
+    """
+    try:
+        raw = path.read_bytes()
+        # The "Win" export variant of older WoS versions is UTF-16 with a byte-order mark.
+        text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
+    except OSError as exc:
+        raise KpiImportError(path, f"cannot read file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise KpiImportError(path, f"cannot decode (byte {exc.start})") from exc
+    # Split on "\n" only: str.splitlines() would also break on U+2028 and friends in abstracts.
+    lines = text.split("\n")
+    header = _fields(lines[0])
+    if header[-1] == "":  # exports may end every line with a tab
+        header.pop()
+    known = header[:1] == ["PT"] and all(TAG.match(tag) for tag in header)
+    if not known or len(set(header)) != len(header):
+        raise KpiImportError(
+            path, "not a Web of Science tab-delimited header", row=1, value=lines[0].strip()[:60]
+        )
+    if "UT" not in header:
+        raise KpiImportError(path, "no UT column (accession number)", row=1)
+    width = len(header)
+    for number, line in enumerate(lines[1:], start=2):
+        fields = _fields(line)
+        if fields == [""]:
+            continue
+        if len(fields) == width + 1 and fields[-1] == "":
+            fields.pop()
+        if len(fields) != width:
+            raise KpiImportError(
+                path, f"{len(fields)} fields where the header has {width}", row=number
+            )
+        yield number, dict(zip(header, fields, strict=True))
+
+
+def split_addresses(c1: str) -> list[str]:
+    """C1 entries, split on `;` outside the author brackets (authors are `;`-separated too)."""
+    entries, depth, start = [], 0, 0
+    for i, char in enumerate(c1):
+        if char == "[":
+            depth += 1
+            if depth > 1:
+                raise ValueError("nested '[' in C1")
+        elif char == "]":
+            depth -= 1
+            if depth < 0:
+                raise ValueError("']' without '[' in C1")
+        elif char == ";" and depth == 0:
+            entries.append(c1[start:i])
+            start = i + 1
+    if depth:
+        raise ValueError("'[' without ']' in C1")
+    entries.append(c1[start:])
+    return [entry.strip() for entry in entries if entry.strip()]
+
+
+def parse_address(entry: str, *, hk_macau_as_china: bool = False) -> Address:
+    """Authors, organisation (first part) and country (last part) of one C1 entry."""
+    authors: list[str] = []
+    if entry.startswith("["):
+        close = entry.index("]")
+        authors = [name.strip() for name in entry[1:close].split(";") if name.strip()]
+        entry = entry[close + 1 :]
+    parts = [part.strip() for part in entry.split(",")]
+    country_raw = parts[-1].rstrip(".").strip()
+    country = country_from_wos(country_raw)
+    if country == "CHN" and len(parts) > 1:
+        before = parts[-2]
+        region = "HKG" if HONG_KONG.match(before) else "MAC" if MACAU.match(before) else None
+        if region:
+            country, country_raw = region, f"{before}, {country_raw}"
+    if hk_macau_as_china and country in ("HKG", "MAC"):
+        country = "CHN"
+    # A name listed twice in one bracket is one author at this address.
+    unique_authors = list(dict.fromkeys(authors))
+    return Address(unique_authors, parts[0] or None, country, country_raw)
+
+
+def affiliation_rows(paper_id: str, c1: str, *, hk_macau_as_china: bool = False) -> list[tuple]:
+    """One row per (author, address); an author keeps the number of their first appearance."""
+    author_seq: dict[str, int] = {}
+    rows = []
+    for address_seq, entry in enumerate(split_addresses(c1), start=1):
+        address = parse_address(entry, hk_macau_as_china=hk_macau_as_china)
+        where = (address.institution, address.country, address.country_raw)
+        if not address.authors:
+            rows.append((paper_id, address_seq, None, None, *where))
+        for author in address.authors:
+            seq = author_seq.setdefault(author, len(author_seq) + 1)
+            rows.append((paper_id, address_seq, seq, author, *where))
+    return rows
+
+
+def _pub_year(record: dict[str, str]) -> int | None:
+    published = record.get("PY", "").strip()
+    if published:
+        if not YEAR.match(published):
+            raise BadField("PY", published, "is not a 4-digit year")
+        return int(published)
+    early_access = record.get("EA", "").strip()
+    if early_access:
+        match = EA_YEAR.search(early_access)
+        if not match:
+            raise BadField("EA", early_access, "has no year")
+        return int(match.group(1))
+    return None
+
+
+def _doc_type(record: dict[str, str]) -> str:
+    types = [part.strip().lower() for part in record.get("DT", "").split(";") if part.strip()]
+    if not types:
+        raise BadField("DT", record.get("DT", ""), "is empty")
+    for preferred in ("article", "review"):
+        if preferred in types:
+            return preferred
+    return types[0]
+
+
+def _citations(record: dict[str, str]) -> int:
+    if "TC" not in record:
+        return 0
+    cited = record["TC"].strip()
+    if not COUNT.match(cited):
+        raise BadField("TC", cited, "is not a count")
+    return int(cited)
+
+
+def read_wos(files: Sequence[Path], *, hk_macau_as_china: bool = False) -> ImportResult:
+    """Papers and affiliations from WoS tab-delimited exports.
+
+    - paper_id = UT; a UT seen before (in any file) is dropped and counted.
+    - pub_year = PY, else the year of EA (early access); with neither the record is skipped
+      and its UT listed in `skipped_no_year`.
+    - doc_type = `article` if DT lists Article, else `review` if it lists Review, else the
+      first DT entry, lower-cased. field = first WC category (null when empty).
+    - citations = TC. An empty or non-numeric TC is an error; only an export without a TC
+      column gets 0 for every paper.
+    - affiliations from C1, see `affiliation_rows`; `hk_macau_as_china` files Hong Kong and
+      Macau under CHN.
+    Errors name the file, the line (header = 1), the column and the value.
+    """
+    seen: set[str] = set()
+    papers, affiliations, skipped = [], [], []
+    records = duplicates = 0
+    for path in map(Path, files):
+        for line, record in read_table(path):
+            records += 1
+            paper_id = record["UT"].strip()
+            if not paper_id:
+                raise KpiImportError(path, "empty UT", row=line, column="UT")
+            if paper_id in seen:
+                duplicates += 1
+                continue
+            seen.add(paper_id)
+            try:
+                year = _pub_year(record)
+                if year is None:
+                    skipped.append(paper_id)
+                    continue
+                categories = [c.strip() for c in record.get("WC", "").split(";") if c.strip()]
+                field = categories[0] if categories else None
+                papers.append((paper_id, year, field, _doc_type(record), _citations(record)))
+            except BadField as exc:
+                raise KpiImportError(
+                    path, str(exc), row=line, column=exc.column, value=exc.value
+                ) from exc
+            c1 = record.get("C1", "").strip()
+            try:
+                rows = affiliation_rows(paper_id, c1, hk_macau_as_china=hk_macau_as_china)
+            except ValueError as exc:
+                raise KpiImportError(path, str(exc), row=line, column="C1", value=c1) from exc
+            affiliations.extend(rows)
+    return assemble(
+        "wos",
+        [str(path) for path in files],
+        records_read=records,
+        duplicates_dropped=duplicates,
+        skipped_no_year=skipped,
+        papers=papers,
+        affiliations=affiliations,
+    )

@@ -1,0 +1,328 @@
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from kpi.importers import KpiImportError, read_wos, write_import
+from kpi.importers.output import AFFILIATIONS_SCHEMA, PAPERS_SCHEMA
+from kpi.importers.wos import affiliation_rows
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_WOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "wos_2023"
+
+P = "WOS:X"  # paper id for the C1 parsing tests
+
+
+def shared_files() -> list[Path]:
+    files = sorted(SHARED_WOS.glob("wos_*.txt"))
+    if not files:
+        pytest.skip("../shared/data/wos_2023 not present")
+    return files
+
+
+# --- C1 parsing, on real address strings from ../shared/data/wos_2023 -------------------------
+
+
+def test_usa_address_with_state_and_zip():
+    # WOS:000426924600001
+    c1 = "[Kano, Makito] Intel Corp, Santa Clara, CA 95051 USA"
+    assert affiliation_rows(P, c1) == [
+        (P, 1, 1, "Kano, Makito", "Intel Corp", "USA", "CA 95051 USA"),
+    ]
+
+
+def test_mainland_china_and_usa_without_zip():
+    # WOS:000428141601097: three authors at one Beijing address, a fourth in Virginia.
+    c1 = (
+        "[Zhang, Yan; Tian, Ye; Wang, Wendong] Beijing Univ Posts & Telecommun, Natl Key Lab "
+        "Network & Switching Technol, Beijing, Peoples R China; [Song, Zheng] Virginia Tech, "
+        "Software Innovat Lab, Blacksburg, VA USA"
+    )
+    beijing = ("Beijing Univ Posts & Telecommun", "CHN", "Peoples R China")
+    assert affiliation_rows(P, c1) == [
+        (P, 1, 1, "Zhang, Yan", *beijing),
+        (P, 1, 2, "Tian, Ye", *beijing),
+        (P, 1, 3, "Wang, Wendong", *beijing),
+        (P, 2, 4, "Song, Zheng", "Virginia Tech", "USA", "VA USA"),
+    ]
+
+
+def test_hong_kong_is_told_apart_from_china_by_the_city_part():
+    # WOS:000716940300034 (note the comma without a space inside the US street address).
+    c1 = (
+        "[Yang, Xiaokun] Univ Houston Clear Lake, 2700 Bay Area Blvd,MC41, Houston, TX 77058 USA; "
+        "[He, Xianlong] Ether Elect Co Ltd, Asia Trade Ctr, Kwai Chung, Hong Kong, Peoples R China"
+    )
+    assert affiliation_rows(P, c1) == [
+        (P, 1, 1, "Yang, Xiaokun", "Univ Houston Clear Lake", "USA", "TX 77058 USA"),
+        (P, 2, 2, "He, Xianlong", "Ether Elect Co Ltd", "HKG", "Hong Kong, Peoples R China"),
+    ]
+    as_china = affiliation_rows(P, c1, hk_macau_as_china=True)
+    assert [row[5] for row in as_china] == ["USA", "CHN"]
+
+
+def test_hong_kong_with_postcode_and_macau():
+    # WOS:000947225000001 (first entry) and WOS:000541524300057 (second entry).
+    c1 = (
+        "[Yu, Yue] Hong Kong Polytech Univ, Dept Land Surveying & Geoinformat, Hong Kong 999077, "
+        "Peoples R China; [Fong, Simon James] Univ Macau, Taipa, Macau, Peoples R China"
+    )
+    assert affiliation_rows(P, c1) == [
+        (
+            P, 1, 1, "Yu, Yue", "Hong Kong Polytech Univ", "HKG",
+            "Hong Kong 999077, Peoples R China",
+        ),
+        (P, 2, 2, "Fong, Simon James", "Univ Macau", "MAC", "Macau, Peoples R China"),
+    ]  # fmt: skip
+    assert [row[5] for row in affiliation_rows(P, c1, hk_macau_as_china=True)] == ["CHN", "CHN"]
+
+
+def test_author_in_two_brackets_keeps_one_author_seq():
+    # WOS:000386324500003: Goldberg is at Waterloo and at Cambridge (two rows, author_seq 1
+    # both times); Jenkinson and Stajano first appear in the second bracket -> 2 and 3.
+    c1 = (
+        "[Goldberg, Ian] Univ Waterloo, Waterloo, ON, Canada; [Goldberg, Ian; Jenkinson, Graeme; "
+        "Stajano, Frank] Univ Cambridge, Cambridge, England"
+    )
+    cambridge = ("Univ Cambridge", "GBR", "England")
+    assert affiliation_rows(P, c1) == [
+        (P, 1, 1, "Goldberg, Ian", "Univ Waterloo", "CAN", "Canada"),
+        (P, 2, 1, "Goldberg, Ian", *cambridge),
+        (P, 2, 2, "Jenkinson, Graeme", *cambridge),
+        (P, 2, 3, "Stajano, Frank", *cambridge),
+    ]
+
+
+def test_author_seq_follows_first_appearance_not_bracket_position():
+    # WOS:000381012500018: Holz is second in both brackets' order of first appearance:
+    # Jin 1, Holz 2, Hornbaek 3 (Hornbaek is second inside the second bracket).
+    c1 = (
+        "[Jin, Haojian; Holz, Christian] Yahoo Labs, Sunnyvale, CA USA; "
+        "[Holz, Christian; Hornbaek, Kasper] Univ Copenhagen, Copenhagen, Denmark"
+    )
+    rows = affiliation_rows(P, c1)
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        (1, 1, "Jin, Haojian"),
+        (1, 2, "Holz, Christian"),
+        (2, 2, "Holz, Christian"),
+        (2, 3, "Hornbaek, Kasper"),
+    ]
+    assert [r[5] for r in rows] == ["USA", "USA", "DNK", "DNK"]
+
+
+def test_address_without_bracket_after_one_with_a_bracket():
+    # WOS:000468651200029: the second address names no author.
+    c1 = (
+        "[Choi, Junyoung] Seoul Natl Univ, Dept ECE, Seoul, South Korea; "
+        "Seoul Natl Univ, INMC, Seoul, South Korea"
+    )
+    assert affiliation_rows(P, c1) == [
+        (P, 1, 1, "Choi, Junyoung", "Seoul Natl Univ", "KOR", "South Korea"),
+        (P, 2, None, None, "Seoul Natl Univ", "KOR", "South Korea"),
+    ]
+
+
+def test_c1_without_any_bracket():
+    # WOS:000313296504064
+    assert affiliation_rows(P, "Vital Connect Inc, Campbell, CA 95008 USA") == [
+        (P, 1, None, None, "Vital Connect Inc", "USA", "CA 95008 USA"),
+    ]
+
+
+def test_empty_c1_has_no_rows():
+    assert affiliation_rows(P, "") == []
+
+
+# --- whole import of the hand-made fixtures ---------------------------------------------------
+
+
+@pytest.fixture
+def fixture_result():
+    return read_wos([FIXTURES / "wos_a.txt", FIXTURES / "wos_b.txt"])
+
+
+def test_fixture_papers(fixture_result):
+    # wos_a: 001 (PY 2021, DT Article; Early Access), 002 (no PY, EA MAR 2022, no WC),
+    # 003 (no PY, no EA -> skipped), 004 (DT Book Chapter; Review).
+    # wos_b (other column order, no trailing tab): 001 again with TC 99 (dropped: first copy
+    # wins), 005 (Meeting Abstract), 006 (no PY, EA 2023).
+    papers = fixture_result.papers
+    assert dict(papers.schema) == PAPERS_SCHEMA
+    assert papers.rows() == [
+        ("WOS:000000000000001", 2021, "Physics, Applied", "article", 12, "wos"),
+        ("WOS:000000000000002", 2022, None, "review", 0, "wos"),
+        ("WOS:000000000000004", 2020, "Engineering, Multidisciplinary", "review", 7, "wos"),
+        ("WOS:000000000000005", 2019, "Engineering, Electrical & Electronic", "meeting abstract",
+         1, "wos"),
+        ("WOS:000000000000006", 2023, "Optics", "article", 5, "wos"),
+    ]  # fmt: skip
+
+
+def test_fixture_affiliations(fixture_result):
+    # 001: Tanaka and Smith in Tokyo, Smith again at Harvard (3 rows); 002: one address
+    # without bracket; 004: Hong Kong and an unmappable `Atlantis`; 005: Seoul; 006: no C1.
+    affiliations = fixture_result.affiliations
+    assert dict(affiliations.schema) == AFFILIATIONS_SCHEMA
+    assert affiliations.rows() == [
+        ("WOS:000000000000001", 1, 1, "Tanaka, Hiroshi", "Univ Tokyo", "JPN", "Japan"),
+        ("WOS:000000000000001", 1, 2, "Smith, John", "Univ Tokyo", "JPN", "Japan"),
+        ("WOS:000000000000001", 2, 2, "Smith, John", "Harvard Univ", "USA", "MA 02138 USA"),
+        ("WOS:000000000000002", 1, None, None, "Natl Taiwan Univ", "TWN", "Taiwan"),
+        ("WOS:000000000000004", 1, 1, "Chan, Tai Man", "Univ Hong Kong", "HKG",
+         "Hong Kong, Peoples R China"),
+        ("WOS:000000000000004", 2, 2, "Lee, A", "Lost Univ", None, "Atlantis"),
+        ("WOS:000000000000005", 1, 1, "Kim, S", "Seoul Natl Univ", "KOR", "South Korea"),
+    ]  # fmt: skip
+
+
+def test_fixture_report(fixture_result):
+    # 4 + 3 records read; one duplicate UT; one without any year; 7 - 1 - 1 = 5 papers.
+    assert fixture_result.report.to_dict() == {
+        "source": "wos",
+        "files": [str(FIXTURES / "wos_a.txt"), str(FIXTURES / "wos_b.txt")],
+        "records_read": 7,
+        "papers": 5,
+        "affiliations": 7,
+        "duplicates_dropped": 1,
+        "skipped_no_year": ["WOS:000000000000003"],
+        "unmapped_countries": {"Atlantis": 1},
+    }
+
+
+def test_hk_macau_as_china_option():
+    result = read_wos([FIXTURES / "wos_a.txt"], hk_macau_as_china=True)
+    chan = result.affiliations.filter(pl.col("author") == "Chan, Tai Man")
+    assert chan["country"].to_list() == ["CHN"]
+
+
+def test_write_import_is_atomic_and_byte_identical(fixture_result, tmp_path):
+    out = tmp_path / "out"
+    first = write_import(fixture_result, out)
+    assert sorted(first) == ["affiliations.parquet", "import_report.json", "papers.parquet"]
+    for name, digest in first.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging dir left behind
+    again = read_wos([FIXTURES / "wos_a.txt", FIXTURES / "wos_b.txt"])
+    assert write_import(again, out) == first
+    assert pl.read_parquet(out / "papers.parquet").equals(fixture_result.papers)
+    assert pl.read_parquet(out / "affiliations.parquet").equals(fixture_result.affiliations)
+
+
+# --- errors users can cause -------------------------------------------------------------------
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "export.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEADER = "PT\tDT\tTC\tPY\tC1\tUT\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column", "value"),
+    [
+        ("id,title\n1,x\n", 1, None, "id,title"),
+        ("PT\tAU\tTI\nJ\tX\tY\n", 1, None, None),
+        (HEADER + "J\tArticle\t3\t2020\tUniv X, Japan\n", 2, None, None),
+        (HEADER + "J\tArticle\t3\t2020\t\t\n", 2, "UT", None),
+        (HEADER + "J\tArticle\tn/a\t2020\t\tWOS:1\n", 2, "TC", "n/a"),
+        (HEADER + "J\tArticle\t\t2020\t\tWOS:1\n", 2, "TC", ""),
+        (HEADER + "J\tArticle\t1\t20\t\tWOS:1\n", 2, "PY", "20"),
+        (HEADER + "J\t\t1\t2020\t\tWOS:1\n", 2, "DT", ""),
+        (HEADER + "J\tArticle\t1\t2020\t[Sato, K Univ X, Japan\tWOS:1\n", 2, "C1", None),
+    ],
+    ids=[
+        "not-wos",
+        "no-ut",
+        "short-row",
+        "empty-ut",
+        "bad-tc",
+        "empty-tc",
+        "bad-py",
+        "empty-dt",
+        "open-bracket",
+    ],
+)
+def test_errors_name_file_row_column_value(tmp_path, text, row, column, value):
+    path = write(tmp_path, text)
+    with pytest.raises(KpiImportError) as caught:
+        read_wos([path])
+    error = caught.value
+    assert (error.path, error.row, error.column) == (str(path), row, column)
+    if value is not None:
+        assert error.value == value
+    assert str(path) in str(error)
+
+
+def test_duplicate_header_tag_is_an_error(tmp_path):
+    with pytest.raises(KpiImportError, match="header"):
+        read_wos([write(tmp_path, "PT\tUT\tUT\nJ\tWOS:1\tWOS:2\n")])
+
+
+def test_utf16_export_is_read(tmp_path):
+    path = tmp_path / "export.txt"
+    path.write_text("PT\tDT\tTC\tPY\tUT\nJ\tArticle\t4\t2020\tWOS:1\n", encoding="utf-16")
+    assert read_wos([path]).papers.rows() == [("WOS:1", 2020, None, "article", 4, "wos")]
+
+
+def test_missing_tc_column_means_zero_citations(tmp_path):
+    path = write(tmp_path, "PT\tDT\tPY\tUT\nJ\tArticle\t2020\tWOS:1\n")
+    assert read_wos([path]).papers["citations"].to_list() == [0]
+
+
+# --- the real export in ../shared -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shared_result():
+    return read_wos(shared_files())
+
+
+def test_shared_export_reads_every_record(shared_result):
+    # 1,000 + 1,000 + 1,000 + 54 records, no UT twice, every record has PY.
+    report = shared_result.report
+    assert (report.records_read, report.papers, report.duplicates_dropped) == (3054, 3054, 0)
+    assert report.skipped_no_year == []
+    assert report.unmapped_countries == {}
+
+
+def test_shared_export_columns_stay_aligned_despite_quotes(shared_result):
+    # `grep -c '"'` finds 83 + 70 + 113 + 6 = 272 records with a literal quote. If any of them
+    # shifted its columns, UT (the last column) or TC/PY would hold text from another field.
+    quoted = sum(
+        sum('"' in line for line in path.read_text(encoding="utf-8-sig").split("\n")[1:])
+        for path in shared_files()
+    )
+    assert quoted == 272
+    papers = shared_result.papers
+    assert papers["paper_id"].str.contains(r"^WOS:\d{15}$").all()
+    assert papers["paper_id"].n_unique() == 3054
+    assert papers["pub_year"].is_between(1990, 2023).all()  # downloaded 2023-06-19
+    # awk -F'\t' '{s += $34}' over the data rows (TC is column 34): 27,796 citations.
+    assert papers["citations"].sum() == 27796
+    # awk: 1,130 records whose DT mentions Article, 38 more that mention Review.
+    counts = dict(papers["doc_type"].value_counts().iter_rows())
+    assert (counts["article"], counts["review"]) == (1130, 38)
+
+
+def test_shared_export_affiliations(shared_result):
+    affiliations = shared_result.affiliations
+    # 37 records have an empty C1 (awk '$23 == ""'), the other 3,017 have affiliation rows.
+    assert affiliations["paper_id"].n_unique() == 3054 - 37
+    assert not affiliations.select(["paper_id", "address_seq", "author_seq"]).is_duplicated().any()
+    addresses = affiliations.unique(["paper_id", "address_seq"])
+    by_country = dict(addresses["country"].value_counts().iter_rows())
+    # Over the C1 column only (awk -F'\t' '{print $23}' | grep -oE ...):
+    # 'Hong Kong[ 0-9]*, Peoples R China' 86, 'Maca[uo][ 0-9]*, Peoples R China' 33,
+    # 'Peoples R China' 642 in all -> 642 - 86 - 33 = 523 mainland; 'USA(;|$)' 916.
+    assert (by_country["HKG"], by_country["MAC"], by_country["CHN"]) == (86, 33, 523)
+    assert by_country["USA"] == 916
+
+
+def test_shared_export_writes_identical_bytes_twice(shared_result, tmp_path):
+    first = write_import(shared_result, tmp_path / "a")
+    second = write_import(read_wos(shared_files()), tmp_path / "b")
+    assert first == second

@@ -1,0 +1,63 @@
+"""Input discovery and decoding: UTF-8 or CP932 strictly, never a silent guess."""
+
+import pytest
+
+from kpi.errors import InputError
+from kpi.readers import discover, read_file
+
+HEADER = "fiscal_year,direction,term,researchers,source,vintage\n"
+JAPANESE_ROW = "2024,dispatch,short,5,文部科学省「国際研究交流の概況」,2024\n"
+
+
+def test_shift_jis_csv_is_decoded_and_the_encoding_recorded(tmp_path):
+    path = tmp_path / "exchange.csv"
+    path.write_bytes((HEADER + JAPANESE_ROW).encode("cp932"))
+    read = read_file("exchange", path)
+    assert read.encoding == "cp932"
+    assert read.frame["source"][0] == "文部科学省「国際研究交流の概況」"
+
+
+def test_utf8_with_bom_is_read_as_utf8(tmp_path):
+    path = tmp_path / "exchange.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + JAPANESE_ROW).encode("utf-8"))
+    read = read_file("exchange", path)
+    assert read.encoding == "utf-8"
+    assert read.frame.columns[0] == "fiscal_year"  # the BOM is not part of the name
+
+
+def test_shift_jis_declared_as_utf8_is_an_error_with_its_line(tmp_path):
+    path = tmp_path / "exchange.csv"
+    path.write_bytes((HEADER + JAPANESE_ROW).encode("cp932"))
+    with pytest.raises(
+        InputError, match=r"exchange\.csv: cannot decode: not valid utf-8 .*\(line 2\)"
+    ):
+        read_file("exchange", path, encoding="utf-8")
+
+
+def test_bytes_valid_in_neither_encoding_are_reported(tmp_path):
+    path = tmp_path / "exchange.csv"
+    path.write_bytes(HEADER.encode() + b"2024,\x81\x20\n")
+    with pytest.raises(InputError, match="not valid utf-8.*not valid cp932"):
+        read_file("exchange", path)
+
+
+def test_empty_file_and_truncated_parquet_are_input_errors(tmp_path):
+    empty = tmp_path / "exchange.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_file("exchange", empty)
+    broken = tmp_path / "exchange.parquet"
+    broken.write_bytes(b"PAR1\x00\x00garbage")
+    with pytest.raises(InputError, match=r"exchange\.parquet: cannot read parquet"):
+        read_file("exchange", broken)
+
+
+def test_discover_finds_each_dataset_once(tmp_path):
+    (tmp_path / "exchange.csv").write_text(HEADER)
+    (tmp_path / "notes.txt").write_text("ignored")
+    assert discover(tmp_path, ["exchange", "papers"]) == {"exchange": tmp_path / "exchange.csv"}
+    (tmp_path / "exchange.parquet").write_bytes(b"")
+    with pytest.raises(InputError, match="given twice"):
+        discover(tmp_path, ["exchange"])
+    with pytest.raises(InputError, match="data directory not found"):
+        discover(tmp_path / "nowhere", ["exchange"])

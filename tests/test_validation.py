@@ -1,0 +1,147 @@
+"""Contracts -> pandera: every check type fires, every failure is reported at once with its row."""
+
+import polars as pl
+import pytest
+import yaml
+
+from kpi.contracts import Contract, load_contract, load_contracts
+from kpi.errors import DefinitionError
+from kpi.validation import validate_frames
+
+CONTRACT = {
+    "dataset": "demo",
+    "title": {"ja": "デモ", "en": "Demo"},
+    "key": ["code", "year"],
+    "columns": {
+        "code": {"type": "str", "checks": {"isin": ["a", "b"], "str_matches": "^[a-z]$"},
+                 "description": {"ja": "符号", "en": "Code"}},
+        "year": {"type": "int32", "checks": {"ge": 2000, "le": 2030},
+                 "description": {"ja": "年", "en": "Year"}},
+        "count": {"type": "int64", "checks": {"gt": -1, "lt": 1000},
+                  "description": {"ja": "数", "en": "Count"}},
+        "ratio": {"type": "float64", "nullable": True, "checks": {"in_range": [0, 1]},
+                  "severity": "warning", "description": {"ja": "比", "en": "Ratio"}},
+        "label": {"type": "str", "nullable": True, "checks": {"str_length_max": 3},
+                  "description": {"ja": "名", "en": "Label"}},
+        "day": {"type": "date", "nullable": True, "description": {"ja": "日", "en": "Day"}},
+    },
+    "row_checks": [{"name": "label_needs_day", "expr": "label IS NULL OR day IS NOT NULL",
+                    "description": {"ja": "名には日", "en": "A label needs a day"}}],
+}  # fmt: skip
+
+
+def contract() -> Contract:
+    return Contract.model_validate(CONTRACT)
+
+
+def strings(**columns) -> pl.DataFrame:
+    return pl.DataFrame(columns, schema={k: pl.String for k in columns})
+
+
+def failures_of(frame: pl.DataFrame) -> set[tuple]:
+    _, report = validate_frames({"demo": (frame, "demo.csv")}, {"demo": contract()})
+    return {(f.row, f.column, f.check, f.value, f.severity) for f in report.failures}
+
+
+def test_a_clean_frame_passes():
+    frame = strings(code=["a", "b"], year=["2001", "2002"], count=["1", "2"], ratio=["0.5", None],
+                    label=["x", None], day=["2020-01-01", None])  # fmt: skip
+    _, report = validate_frames({"demo": (frame, "demo.csv")}, {"demo": contract()})
+    assert report.passed and report.failures == []
+
+
+def test_every_check_type_fires_and_all_are_reported_at_once():
+    frame = strings(
+        code=["a", "c", "a", "b", "b", "b"],
+        year=["2001", "2001", "2001", "1999", "2002", "x"],
+        count=["1", "2", "3", "1000", "-1", "5"],
+        ratio=[None, None, None, "1.5", None, None],
+        label=[None, None, None, "long", "ok", None],
+        day=[None, None, None, "2020-01-01", None, "2020-13-01"],
+    )
+    found = failures_of(frame)
+    # row 2: code c matches ^[a-z]$ but is not in the list, so only isin fires
+    assert (2, "code", "isin(['a', 'b'])", "c", "critical") in found
+    # rows 1 and 3 share the key (a, 2001)
+    assert {(r, c) for r, c, ch, *_ in found if ch == "multiple_fields_uniqueness"} == {
+        (1, "code,year"),
+        (3, "code,year"),
+    }
+    # row 4: year below 2000, count at 1000 (lt), ratio 1.5 out of range (a warning), label too long
+    assert (4, "year", "greater_than_or_equal_to(2000)", "1999", "critical") in found
+    assert (4, "count", "less_than(1000)", "1000", "critical") in found
+    assert (4, "ratio", "in_range(0, 1)", "1.5", "warning") in found
+    assert (4, "label", "str_length(None, 3)", "long", "critical") in found
+    # row 5: count -1 is not > -1; a label without a day breaks the row check
+    assert (5, "count", "greater_than(-1)", "-1", "critical") in found
+    assert any(r == 5 and ch == "label_needs_day" for r, _, ch, *_ in found)
+    # row 6: unparsable year and date are reported as type failures with the raw value
+    assert (6, "year", "dtype(int32)", "x", "critical") in found
+    assert (6, "day", "dtype(date)", "2020-13-01", "critical") in found
+
+
+def test_missing_and_extra_columns_and_nulls_are_failures():
+    frame = strings(code=["a", None], year=["2001", "2002"], extra=["1", "2"])
+    found = failures_of(frame)
+    assert (None, "count", "column_present", None, "critical") in found
+    assert (None, "extra", "column_in_contract", "extra", "critical") in found
+    assert (2, "code", "not_nullable", None, "critical") in found
+
+
+def test_float_that_is_not_whole_does_not_silently_become_an_integer():
+    frame = pl.DataFrame({"code": ["a"], "year": [2001.5], "count": [3.0]})
+    found = failures_of(frame)
+    assert (1, "year", "dtype(int32)", "2001.5", "critical") in found
+    assert not any(c == "count" for _, c, *_ in found)
+
+
+def test_foreign_keys_report_orphan_rows():
+    parent = Contract.model_validate({**CONTRACT, "dataset": "parent"})
+    child = Contract.model_validate({
+        "dataset": "child", "title": {"ja": "子", "en": "Child"},
+        "columns": {"code": {"type": "str", "description": {"ja": "符号", "en": "Code"}}},
+        "foreign_keys": [{"columns": ["code"], "references": "parent.code"}],
+    })  # fmt: skip
+    frames = {
+        "parent": (strings(code=["a"], year=["2001"], count=["1"]), "parent.csv"),
+        "child": (strings(code=["a", "b", "a", "z"]), "child.csv"),
+    }
+    _, report = validate_frames(frames, {"parent": parent, "child": child})
+    orphans = [(f.row, f.value) for f in report.failures if f.check.startswith("foreign_key")]
+    assert orphans == [(2, "b"), (4, "z")]
+
+
+def test_failures_csv_lists_dataset_row_column_check_value(tmp_path):
+    frame = strings(code=["q"], year=["2001"], count=["1"])
+    _, report = validate_frames({"demo": (frame, "demo.csv")}, {"demo": contract()})
+    report.write(tmp_path)
+    written = pl.read_csv(tmp_path / "failures.csv")
+    assert written.columns == ["dataset", "file", "row", "column", "check", "value", "severity"]
+    assert written.row(0) == ("demo", "demo.csv", 1, "code", "isin(['a', 'b'])", "q", "critical")
+
+
+def test_malformed_contract_names_the_file(tmp_path):
+    bad = {**CONTRACT, "columns": {"x": {"type": "int", "description": {"ja": "x", "en": "x"}}}}
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"demo\.yaml"):
+        load_contract(path)
+    path.write_text(yaml.safe_dump({**CONTRACT, "dataset": "other"}), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="must match the file name"):
+        load_contract(path)
+
+
+def test_unknown_check_name_is_rejected():
+    bad = {"type": "int32", "checks": {"greater": 1}, "description": {"ja": "x", "en": "x"}}
+    with pytest.raises(ValueError, match="unknown check"):
+        Contract.model_validate({**CONTRACT, "columns": {"x": bad}})
+
+
+def test_shipped_contracts_load(repo):
+    inputs = load_contracts(repo / "schemas")
+    assert "exchange" in inputs and "exchange_trips" in inputs
+    marts = load_contracts(repo / "sql" / "marts")
+    # every indicator column of every mart carries a bilingual label
+    for mart in marts.values():
+        for column in mart.columns.values():
+            assert column.description.ja and column.description.en
