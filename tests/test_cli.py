@@ -181,3 +181,13 @@ def test_wheel_ships_definitions_and_default_data(tmp_path, repo):
         "kpi/_bundled/sql/seeds/exchange_series_breaks.csv",
     ):
         assert expected in names
+
+
+def test_validate_writes_beside_not_into_a_run(default_run, tmp_path, kpi):
+    out, _ = default_run
+    refused = kpi("validate", "--out", out, "--no-gx")
+    assert refused.returncode == 2 and "holds a kpi run" in refused.stderr
+    done = kpi("validate", "--no-gx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "validation" / "summary.json").read_text())
+    assert summary["passed"] is True and summary["datasets"]["exchange"]["rows"] > 0

@@ -145,3 +145,22 @@ def test_shipped_contracts_load(repo):
     for mart in marts.values():
         for column in mart.columns.values():
             assert column.description.ja and column.description.en
+
+
+def test_an_optional_unique_id_may_be_empty_on_several_rows():
+    ids = Contract.model_validate({
+        "dataset": "ids", "title": {"ja": "ID", "en": "Ids"},
+        "columns": {"id": {"type": "str", "nullable": True, "unique": True,
+                           "description": {"ja": "ID", "en": "Id"}}},
+    })  # fmt: skip
+    frame = strings(id=[None, "x", None, "y", "x"])
+    _, report = validate_frames({"ids": (frame, "ids.csv")}, {"ids": ids})
+    # the two empty ids are fine; rows 2 and 5 share "x"
+    assert sorted((f.row, f.check) for f in report.failures) == [(2, "unique"), (5, "unique")]
+
+
+def test_a_missing_key_column_is_reported_once_not_as_duplicate_rows():
+    frame = strings(code=["a", "b", "a"], count=["1", "2", "3"])  # no `year`
+    found = failures_of(frame)
+    assert (None, "year", "column_present", None, "critical") in found
+    assert not any(check == "multiple_fields_uniqueness" for _, _, check, *_ in found)

@@ -34,6 +34,7 @@ final as (
         term::varchar                 as term,
         researchers::bigint           as researchers,
         vintage::integer              as vintage,
+        published::date               as published,
         (distinct_values > 1)         as revised,
         source::varchar               as source
     from ranked

@@ -10,13 +10,16 @@ series_breaks as (
 ),
 
 with_total as (
-    select fiscal_year, direction, term, researchers, vintage, revised, source
+    select fiscal_year, direction, term, researchers, vintage, published, revised, source
     from national
     union all
     -- total only where both terms are published, so it is never a partial sum
     select
         fiscal_year, direction, 'total' as term, sum(researchers) as researchers,
-        max(vintage) as vintage, bool_or(revised) as revised,
+        max(vintage) as vintage,
+        -- known only when both terms' editions carry a release date
+        case when count(published) = count(*) then max(published) end as published,
+        bool_or(revised) as revised,
         string_agg(distinct source, '; ' order by source) as source
     from national
     group by fiscal_year, direction
@@ -64,6 +67,7 @@ final as (
         breaks.break_note::varchar                                     as break_note,
         breaks.break_note_ja::varchar                                  as break_note_ja,
         measured.vintage::integer                                      as vintage,
+        measured.published::date                                       as published,
         measured.revised::boolean                                      as revised,
         measured.source::varchar                                       as source
     from measured

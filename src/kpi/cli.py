@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kpi.config import Settings, load_settings
-from kpi.errors import KpiError, ValidationFailed
+from kpi.errors import KpiError, UsageError, ValidationFailed
 from kpi.validation import ValidationReport
 
 app = typer.Typer(
@@ -31,6 +31,13 @@ ConfigOpt = Annotated[
 DataOpt = Annotated[Path | None, typer.Option(help="Input directory (default: the shipped data/)")]
 OutOpt = Annotated[Path | None, typer.Option(help="Output directory (default: out/)")]
 TargetsOpt = Annotated[Path | None, typer.Option(help="Targets directory (default: shipped)")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="ISO date: only targets adopted and figures published by then"),
+]
+FailOnGapOpt = Annotated[
+    bool, typer.Option("--fail-on-gap", help="Exit 3 when any target is flagged (output kept)")
+]
 
 
 def _settings(config: Path | None, **flags) -> Settings:
@@ -55,12 +62,13 @@ def _progress(message: str) -> None:
 def print_failures(report: ValidationReport, where: Path | None, limit: int = 30) -> None:
     failures = report.failures
     table = Table(title=f"{len(failures)} validation failure(s)", show_lines=False)
-    for column in ("dataset", "row", "column", "check", "value", "severity"):
+    for column in ("dataset", "file", "row", "column", "check", "value", "severity"):
         table.add_column(column, overflow="fold")
     for f in failures[:limit]:
         style = "red" if f.severity == "critical" else "yellow"
         table.add_row(
             f.dataset,
+            Path(f.file).name if f.file else "",
             "" if f.row is None else str(f.row),
             f.column or "",
             f.check,
@@ -80,11 +88,20 @@ def run(
     out: OutOpt = None,
     targets: TargetsOpt = None,
     config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on_gap: FailOnGapOpt = False,
+    gx: Annotated[
+        bool | None,
+        typer.Option("--gx/--no-gx", help="Also run the Great Expectations suites (~3 s)"),
+    ] = None,
 ) -> None:
     """Read, validate, compute every indicator table and export it (Parquet + manifest)."""
+    from kpi.gx_suites import GxValidationFailed  # GX itself is imported only when it runs
     from kpi.pipeline import run as run_pipeline
 
-    settings = _settings(config, data=data, out=out, targets=targets)
+    settings = _settings(config, data=data, out=out, targets=targets, **_as_of(as_of))
+    if gx is not None:
+        settings.validation.gx = gx
     try:
         result = run_pipeline(settings, progress=_progress)
     except KpiError as exc:
@@ -92,6 +109,8 @@ def run(
     if result.error is not None:
         if isinstance(result.error, ValidationFailed):
             print_failures(result.error.report, result.out)
+        if isinstance(result.error, GxValidationFailed):
+            print_gx(result.error.report, result.out / "validation" / "gx")
         err_console.print(f"[bold red]run failed:[/] {result.error}", soft_wrap=True)
         err_console.print(f"evidence (manifest, validation): {result.out}")
         raise typer.Exit(result.exit_code)
@@ -108,6 +127,122 @@ def run(
     for entry in outputs:
         table.add_row(entry["path"], str(entry.get("rows", "")), entry["sha256"][:16])
     console.print(table)
+    _targets_verdict(result.manifest.get("targets"), fail_on_gap)
+
+
+STATUS_STYLES = {
+    "achieved": "bold green",
+    "on_track": "green",
+    "moderate": "yellow",
+    "insufficient": "dark_orange",
+    "moving_away": "bold red",
+    "not_started": "cyan",
+    "no_data": "magenta",
+}
+
+
+def _as_of(as_of: str | None) -> dict:
+    """Only a given --as-of overrides the config file's target_eval.as_of."""
+    return {} if as_of is None else {"target_eval": {"as_of": as_of}}
+
+
+def _targets_verdict(summary: dict | None, fail_on_gap: bool, quiet: bool = False) -> None:
+    """Say how the targets stand (stderr for warnings); exit 3 on a flagged one if asked."""
+    if not summary:
+        return
+    counts = ", ".join(f"{status} {n}" for status, n in summary["by_status"].items())
+    if not quiet:
+        console.print(f"targets: {summary['evaluated']} evaluated ({counts or 'none'})")
+    for warning in summary["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    if summary["flagged"]:
+        ids = ", ".join(summary["flagged_ids"])
+        flagged = f"[yellow]{summary['flagged']} target(s) flagged:[/] {ids}"
+        err_console.print(flagged, soft_wrap=True)
+        if fail_on_gap:
+            raise typer.Exit(3)
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.{digits}f}"
+
+
+def _goal(row: dict) -> str:
+    value = _num(row["target_value"])
+    start, end = row["target_period_start"], row["target_period_end"]
+    if row["kind"] == "cumulative":
+        return f"Σ {value} over {start}–{end}"
+    if row["kind"] == "floor":
+        return f"≥ {value} from {start}" + (f" to {end}" if end else "")
+    return f"{value} by {end}"
+
+
+def _target_cells(row: dict) -> list[str]:
+    """One table row: what is measured, how far off it is, and where the trend leads."""
+    cumulative = row["cumulative_value"] is not None
+    latest = _num(row["cumulative_value"] if cumulative else row["latest_value"])
+    if row["latest_period"] is not None:
+        latest += f" ({row['latest_period']})"
+    gap = "–" if row["gap"] is None else f"{_num(row['gap'])} ({_num(row['gap_pct'], 1)}%)"
+    projection = row["projected_value"]
+    if projection is not None:
+        projection = f"{_num(projection)} ({row['projected_period']})"
+    status = f"[{STATUS_STYLES[row['status']]}]{row['status']}[/]"
+    if row["note"]:
+        status += f"\n[dim]{row['note']}[/]"
+    return [
+        f"{row['target_id']}\n[dim]{row['title_ja']}[/]",
+        _goal(row),
+        ("Σ " if cumulative else "") + latest,
+        _num(row["expected_value"]),
+        gap,
+        f"{_num(row['observed_cagr_pct'])} / {_num(row['required_cagr_pct'])}",
+        _num(row["progress_ratio"]),
+        projection or "–",
+        status,
+    ]
+
+
+@app.command("targets")
+def targets_cmd(
+    data: DataOpt = None,
+    targets: TargetsOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    config: ConfigOpt = None,
+    fail_on_gap: FailOnGapOpt = False,
+) -> None:
+    """Check every policy target against the indicators (no files written) and flag each gap."""
+    from kpi.target_eval import check_data
+
+    settings = _settings(config, data=data, targets=targets, **_as_of(as_of))
+    try:
+        checked = check_data(settings)
+    except ValidationFailed as exc:
+        print_failures(exc.report, None)
+        _fail(exc)
+    except KpiError as exc:
+        _fail(exc)
+    rows = checked.frame().to_dicts()
+    if as_json:
+        payload = {"summary": checked.summary(), "targets": rows}
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        as_of_text = f" as of {checked.as_of}" if checked.as_of else ""
+        table = Table(title=f"policy targets{as_of_text}", show_lines=True)
+        for column in ("target", "goal", "latest", "expected", "gap", "CAGR obs / req %"):
+            table.add_column(column, overflow="fold")
+        for column in ("ratio", "projection", "status"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*_target_cells(row))
+        console.print(table if rows else f"no target adopted{as_of_text}")
+        for name in checked.not_yet_adopted:
+            console.print(f"[dim]not yet adopted on {checked.as_of}: {name}[/]")
+    _targets_verdict(checked.summary(), fail_on_gap, quiet=as_json)
 
 
 @app.command("list")
@@ -143,10 +278,24 @@ def list_tables(
 
 
 @app.command()
-def validate(data: DataOpt = None, out: OutOpt = None, config: ConfigOpt = None) -> None:
+def validate(
+    data: DataOpt = None,
+    out: Annotated[
+        Path, typer.Option(help="Directory for validation/ (default: the working directory)")
+    ] = Path("."),
+    config: ConfigOpt = None,
+    gx: Annotated[
+        bool,
+        typer.Option("--gx/--no-gx", help="Also run the Great Expectations suites (default on)"),
+    ] = True,
+) -> None:
     """Validate every input dataset against schemas/ without computing anything."""
+    from kpi.outputs import holds_run
     from kpi.pipeline import Definitions, read_and_validate
 
+    if holds_run(out):
+        # a run's validation/ is part of its evidence (hashed in its manifest): keep it intact
+        _fail(UsageError(f"{out} holds a kpi run; write validation results elsewhere (--out)"))
     settings = _settings(config, data=data, out=out)
     try:
         defs = Definitions.load(settings)
@@ -171,8 +320,84 @@ def validate(data: DataOpt = None, out: OutOpt = None, config: ConfigOpt = None)
     console.print(table)
     if report.failures:
         print_failures(report, settings.out)
-    if not report.passed:
+    gx_passed = True
+    if gx:
+        from kpi.gx_suites import validate_with_gx
+
+        directory = settings.out / "validation" / "gx"
+        gx_report = validate_with_gx({**defs.inputs, **defs.seeds}, validated, directory)
+        print_gx(gx_report, directory)
+        gx_passed = gx_report.passed
+    if not report.passed or not gx_passed:
         raise typer.Exit(1)
+
+
+def print_gx(report, directory: Path) -> None:
+    """One line per dataset: expectations met, failures by severity, agreement with pandera."""
+    table = Table(title=f"Great Expectations {report.version} (same contracts, second check)")
+    for column in ("dataset", "expectations met", "critical", "warning", "agrees with pandera"):
+        table.add_column(column, justify="left" if column == "dataset" else "right")
+    for name, result in sorted(report.datasets.items()):
+        agrees = {True: "yes", False: "[bold red]NO[/]", None: "-"}[result.agrees]
+        met = result.note or f"{result.successful}/{result.evaluated}"
+        crit, warn = result.count("critical"), result.count("warning")
+        table.add_row(
+            name,
+            met,
+            f"[red]{crit}[/]" if crit else "0",
+            f"[yellow]{warn}[/]" if warn else "0",
+            agrees,
+        )
+    console.print(table)
+    if not report.agrees_with_pandera:
+        err_console.print("[bold red]Great Expectations and pandera disagree; report this.[/]")
+    console.print(f"suites and results: {directory}")
+
+
+@app.command()
+def verify(
+    run_dir: Annotated[Path, typer.Argument(help="A run's output directory (with manifest.json)")],
+    recompute: Annotated[
+        bool,
+        typer.Option(help="Also re-run the models from the recorded inputs and compare bytes"),
+    ] = False,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Where the recorded input files are now (default: recorded paths)"),
+    ] = None,
+) -> None:
+    """Re-hash every file the run's manifest lists; exit 1 on any mismatch."""
+    from kpi.verify import verify_run
+
+    try:
+        result = verify_run(run_dir, recompute=recompute, data=data, progress=_progress)
+    except KpiError as exc:
+        _fail(exc)
+    kinds = Table(title=f"verify {run_dir} (run {result.manifest.get('run_id', '?')})")
+    for column in ("files", "checked", "ok", "mismatch"):
+        kinds.add_column(column, justify="left" if column == "files" else "right")
+    for kind in dict.fromkeys(c.kind for c in result.checks):
+        of_kind = [c for c in result.checks if c.kind == kind]
+        bad = sum(not c.ok for c in of_kind)
+        mismatch = f"[bold red]{bad}[/]" if bad else "0"
+        kinds.add_row(kind, str(len(of_kind)), str(len(of_kind) - bad), mismatch)
+    console.print(kinds)
+    shown = [c for c in result.checks if not c.ok or c.kind == "recomputed"]
+    if shown:
+        table = Table(title="mismatches" if not result.ok else "recomputed indicator files")
+        for column in ("kind", "file", "result", "detail"):
+            table.add_column(column, overflow="fold")
+        for check in shown:
+            status = "[green]ok[/]" if check.ok else f"[bold red]{check.status}[/]"
+            table.add_row(check.kind, check.path, status, check.detail)
+        console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]note[/] {note}")
+    if not result.ok:
+        failed = sum(not c.ok for c in result.checks)
+        err_console.print(f"[bold red]verification failed:[/] {failed} mismatch(es)")
+        raise typer.Exit(1)
+    console.print(f"[green]verified[/] {len(result.checks)} file(s)")
 
 
 import_app = typer.Typer(help="Convert bibliographic exports into papers/affiliations Parquet.")
@@ -236,3 +461,22 @@ def import_openalex(files: FilesArg, out: ImportOut, strict: StrictOpt = False) 
 
 def main() -> None:  # pragma: no cover - console script entry
     app()
+
+
+@app.command()
+def synthesize(
+    out: Annotated[Path, typer.Option(help="Directory for papers/affiliations.parquet")],
+    seed: Annotated[int | None, typer.Option(help="Random seed (default 20240601)")] = None,
+    papers: Annotated[int | None, typer.Option(help="Papers to generate (default 12000)")] = None,
+) -> None:
+    """Write the seeded SYNTHETIC paper set (the shipped default data) into a directory."""
+    from kpi import synthetic
+    from kpi.errors import UsageError
+
+    seed = synthetic.DEFAULT_SEED if seed is None else seed
+    papers = synthetic.DEFAULT_PAPERS if papers is None else papers
+    if papers < synthetic.MIN_PAPERS:
+        _fail(UsageError(f"--papers must be at least {synthetic.MIN_PAPERS}"))
+    paths = synthetic.write_synthetic(out, seed=seed, papers=papers)
+    for path in paths.values():
+        console.print(f"wrote {path} (synthetic, seed {seed}, {papers} papers)")

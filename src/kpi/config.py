@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from kpi.errors import DefinitionError
@@ -40,10 +41,26 @@ class Top10Options(_Section):
 
 
 class TargetOptions(_Section):
-    on_track_ratio: float = Field(0.95, description="observed/required growth ratio for on_track")
-    moderate_ratio: float = Field(0.60, description="lower bound of moderate progress")
-    as_of: str | None = Field(
-        None, description="ISO date: use only targets/observations known then"
+    on_track_ratio: float = Field(
+        0.95, gt=0, description="observed/required growth ratio for on_track"
+    )
+    moderate_ratio: float = Field(0.60, gt=0, description="lower bound of moderate progress")
+    as_of: date | None = Field(
+        None, description="ISO date: use only targets adopted and figures published by then"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TargetOptions:
+        if self.moderate_ratio >= self.on_track_ratio:
+            raise ValueError("target_eval.moderate_ratio must be below on_track_ratio")
+        return self
+
+
+class ValidationOptions(_Section):
+    gx: bool = Field(
+        False,
+        description="also run the Great Expectations suites in `kpi run` (about 3 s more; "
+        "`kpi validate` runs them by default)",
     )
 
 
@@ -63,6 +80,7 @@ class Settings(BaseSettings):
     exchange: ExchangeOptions = ExchangeOptions()
     top10: Top10Options = Top10Options()
     target_eval: TargetOptions = TargetOptions()
+    validation: ValidationOptions = ValidationOptions()
 
     @classmethod
     def settings_customise_sources(

@@ -24,6 +24,11 @@ def new_staging_dir(out: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
 
 
+def holds_run(out: Path) -> bool:
+    """A kpi run's output (successful or failed) is identified by its manifest."""
+    return (out / "manifest.json").is_file()
+
+
 def holds_successful_run(out: Path) -> bool:
     manifest = out / "manifest.json"
     if not manifest.is_file():

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from kpi import export, manifest, outputs
+from kpi import export, gx_suites, manifest, outputs, report, target_eval
 from kpi.config import Settings
 from kpi.contracts import Contract, load_contracts
 from kpi.errors import AuditFailed, DefinitionError, InputError, KpiError, ValidationFailed
@@ -158,7 +158,10 @@ def _output_entries(root: Path) -> list[dict]:
 
 def fingerprint(settings: Settings, defs: Definitions, validated: Validated, code: str) -> dict:
     """What determines the indicator files; paths are left out so a moved run keeps its id."""
-    config = {k: v for k, v in settings.recorded().items() if not isinstance(v, str)}
+    # validation options add checks; they do not change what the indicators are
+    config = {
+        k: v for k, v in settings.recorded().items() if not isinstance(v, str) and k != "validation"
+    }
     return {
         "code": code,
         "config": config,
@@ -187,6 +190,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
     }
     outputs.check_replaceable(settings.out)
     staging = outputs.new_staging_dir(settings.out)
+    defs: Definitions | None = None
     validated: Validated | None = None
     audits: list[AuditResult] = []
     try:
@@ -202,8 +206,11 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         )
         record["validation"] = validated.report.summary()
         validated.report.write(staging / "validation")
+        gx_report = _run_gx(settings, defs, validated, staging, record, progress)
         if not validated.report.passed:
             raise ValidationFailed(validated.report)
+        if gx_report is not None and not gx_report.passed:
+            raise gx_suites.GxValidationFailed(gx_report)
         progress("running SQL models")
         con = connect(settings, defs, validated)
         present = set(validated.files)
@@ -218,9 +225,15 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         failed = [a for a in audits if a.severity == "error" and a.rows and not a.skipped]
         if failed:
             raise AuditFailed(failed)
+        progress("checking targets")
+        observations = validated.frames.get("observations")
+        checked = target_eval.check_targets(con, settings, defs.marts, observations)
+        record["targets"] = checked.summary()  # table target_status is exported below
         progress("exporting indicators")
         marts = [m for m in defs.marts if _table_exists(con, m)]
         record["lineage"] = {m: defs.project.lineage(m) for m in marts if m in defs.project.models}
+        if target_eval.TABLE in marts and target_eval.TABLE not in record["lineage"]:
+            record["lineage"][target_eval.TABLE] = _target_lineage(settings, defs)
         extra = {"kpi.run_id": record["run_id"], "kpi.code_version": record["code_version"]}
         (staging / "indicators").mkdir()
         for mart in marts:
@@ -232,21 +245,71 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
     except KpiError as exc:
         record["status"] = "failed"
         record["failure"] = {"type": type(exc).__name__, "message": str(exc)}
-        _finish(record, staging, started)
+        _finish(record, staging, started, defs, validated)
         destination = outputs.publish_failure(staging, settings.out)
         return RunResult("failed", destination, record, validated and validated.report, audits, exc)
     except BaseException:
         outputs.discard(staging)
         raise
-    _finish(record, staging, started)
+    _finish(record, staging, started, defs, validated)
     outputs.publish(staging, settings.out)
     return RunResult("success", settings.out, record, validated.report, audits)
 
 
-def _finish(record: dict, staging: Path, started: float) -> None:
-    record["outputs"] = _output_entries(staging)
+def _target_lineage(settings: Settings, defs: Definitions) -> dict[str, list[str]]:
+    """target_status is computed in Python from targets/*.yaml, the marts they name and the
+    published observations: its lineage is theirs plus the target files."""
+    from kpi.targets import load_targets
+
+    named = {t.indicator.mart for t in load_targets(settings.targets) if t.indicator}
+    traces = [defs.project.lineage(m) for m in sorted(named) if m in defs.project.models]
+    observations = ["observations"] if "observations" in defs.inputs else []
+    targets = [f"targets/{p.name}" for p in sorted(settings.targets.glob("*.yaml"))]
+    return {
+        "models": sorted({m for t in traces for m in t["models"]} | (named & set(defs.marts))),
+        "datasets": sorted({d for t in traces for d in t["datasets"]} | set(observations)),
+        "seeds": sorted({s for t in traces for s in t["seeds"]}),
+        "files": sorted({f for t in traces for f in t["files"]} | set(targets)),
+        "computed_by": ["kpi.target_eval"],
+    }
+
+
+def _run_gx(settings, defs, validated, staging, record, progress) -> gx_suites.GxReport | None:
+    """The Great Expectations suites, when asked for (they cost about 3 s, mostly the import)."""
+    if not settings.validation.gx:
+        return None
+    progress("running Great Expectations suites")
+    gx_report = gx_suites.validate_with_gx(
+        {**defs.inputs, **defs.seeds}, validated, staging / "validation" / "gx"
+    )
+    summary = gx_report.summary()
+    record["validation"]["great_expectations"] = {
+        "version": summary["great_expectations_version"],
+        "passed": summary["passed"],
+        "agrees_with_pandera": summary["agrees_with_pandera"],
+        "results": "validation/gx/",
+    }
+    return gx_report
+
+
+def _finish(
+    record: dict,
+    staging: Path,
+    started: float,
+    defs: Definitions | None,
+    validated: Validated | None,
+) -> None:
     record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     record["duration_s"] = round(time.monotonic() - started, 3)
+    record["outputs"] = _output_entries(staging)
+    try:
+        report.write_audit_report(staging, record, defs, validated)
+    except Exception as exc:
+        if record["status"] == "success":
+            raise
+        # a failed run's evidence matters more than its rendering
+        record["report_error"] = f"{type(exc).__name__}: {exc}"
+    record["outputs"] = _output_entries(staging)  # now with report/audit.html
     manifest.write_manifest(staging / "manifest.json", record)
 
 

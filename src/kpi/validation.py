@@ -124,25 +124,41 @@ def _row_check(expr: str, name: str) -> pa.Check:
     return pa.Check(holds, name=name)
 
 
-def pandera_schema(contract: Contract, severity: str = "critical") -> pa.DataFrameSchema:
-    """The pandera schema for one severity level of a contract (dtypes and keys are critical)."""
+def _unique_when_present(name: str) -> pa.Check:
+    # pandera's unique=True counts two empty cells as duplicates; an optional id may be empty
+    def holds(data: pa.PolarsData) -> pl.LazyFrame:
+        column = pl.col(data.key)
+        return data.lazyframe.select((~column.is_duplicated() | column.is_null()).alias(name))
+
+    return pa.Check(holds, name="unique")
+
+
+def pandera_schema(
+    contract: Contract, severity: str = "critical", absent: frozenset[str] = frozenset()
+) -> pa.DataFrameSchema:
+    """The pandera schema for one severity level of a contract (dtypes and keys are critical).
+
+    A key is checked only when all its columns were in the file: a missing key column is
+    reported once, not as every row being a duplicate. Rows of a composite key compare empty
+    breakdown cells as equal (two national totals for one year are duplicates).
+    """
     critical = severity == "critical"
-    columns = {
-        name: pa.Column(
-            POLARS_TYPES[col.type],
-            checks=_column_checks(col) if col.severity == severity else [],
-            nullable=col.nullable or not critical,
-            unique=col.unique and critical,
+    columns = {}
+    for name, col in contract.columns.items():
+        checks = _column_checks(col) if col.severity == severity else []
+        if col.unique and critical and name not in absent:
+            checks.append(_unique_when_present(name))
+        columns[name] = pa.Column(
+            POLARS_TYPES[col.type], checks=checks, nullable=col.nullable or not critical
         )
-        for name, col in contract.columns.items()
-    }
     row_checks = [
         _row_check(rc.expr, rc.name) for rc in contract.row_checks if rc.severity == severity
     ]
+    check_key = critical and contract.key and not absent & set(contract.key)
     return pa.DataFrameSchema(
         columns,
         checks=row_checks,
-        unique=(contract.key or None) if critical else None,
+        unique=contract.key if check_key else None,
         strict=True,
         name=contract.dataset,
     )
@@ -211,13 +227,18 @@ def cast_to_contract(
 
 
 def run_pandera(
-    dataset: str, frame: pl.DataFrame, contract: Contract, file: str | None, skip: set
+    dataset: str,
+    frame: pl.DataFrame,
+    contract: Contract,
+    file: str | None,
+    skip: set,
+    absent: frozenset[str] = frozenset(),
 ) -> list[Failure]:
     """Every pandera failure, except cells already reported (skip holds (row, column) pairs)."""
     failures = []
     for severity in ("critical", "warning"):
         try:
-            pandera_schema(contract, severity).validate(frame, lazy=True)
+            pandera_schema(contract, severity, absent).validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
             for case in exc.failure_cases.iter_rows(named=True):
                 row = None if case["index"] is None else case["index"] + 1
@@ -280,7 +301,8 @@ def validate_frames(
         if frame.height == 0:
             failures.append(Failure(dataset, file, None, None, "not_empty", "0 rows"))
         skip = {(f.row, f.column) for f in failures}
-        failures += run_pandera(dataset, cast, contract, file, skip)
+        absent = frozenset(contract.columns) - set(frame.columns)
+        failures += run_pandera(dataset, cast, contract, file, skip, absent)
         typed[dataset] = cast
         report.datasets[dataset] = DatasetResult(
             dataset, file, frame.height, count_checks(contract), failures

@@ -1,0 +1,27 @@
+/* Papers that enter Top10% cells and counts: the document types in top10.doc_types, field defaulted to Unclassified. */
+with
+
+papers as (
+    select * from stg_papers
+),
+
+params as (
+    select * from config.params
+),
+
+selected as (
+    select
+        papers.paper_id::varchar                                              as paper_id,
+        papers.pub_year::integer                                              as pub_year,
+        -- a paper without a field is normalised within a field of its own, never dropped
+        coalesce(nullif(trim(papers.field), ''), 'Unclassified')::varchar     as field,
+        lower(trim(papers.doc_type))::varchar                                 as doc_type,
+        papers.citations::bigint                                              as citations,
+        coalesce(papers.source, 'unspecified')::varchar                       as source
+    from papers
+    where lower(trim(papers.doc_type)) in (
+        select lower(trim(unnest(params.top10_doc_types))) from params
+    )
+)
+
+select * from selected

@@ -1,0 +1,190 @@
+"""Target definitions: the shipped files, and malformed ones rejected with file, id and field."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kpi.errors import DefinitionError
+from kpi.resources import resource_dir
+from kpi.targets import load_targets
+
+GOOD = """\
+- id: demo-level
+  title_ja: 例
+  title_en: Example
+  kind: level
+  direction: increase
+  baseline: {period: 2020, value: 100}
+  target: {value: 150, period: 2030}
+  adopted: 2021-01-01
+  source: {document: Doc, issuer: Someone, date: 2021-01-01}
+"""
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_targets_are_the_documented_goals():
+    targets = {t.id: t for t in load_targets(resource_dir("targets"))}
+    assert sorted(targets) == [
+        "jmirai-international-students",
+        "jmirai-japanese-students-abroad",
+        "kaikaku2023-joint-research-coauthored-papers",
+        "kaikaku2023-joint-research-dispatch",
+        "kaikaku2023-wpi-foreign-researchers",
+        "kaikaku2023-wpi-intl-coauthorship",
+        "plan7-intl-coauthorship-rate",
+        "plan7-longterm-dispatch",
+        "plan7-top10-rank",
+    ]
+    dispatch = targets["plan7-longterm-dispatch"]
+    assert (dispatch.kind, dispatch.target.value, dispatch.target.periods) == (
+        "cumulative",
+        30000,
+        (2026, 2030),
+    )
+    assert (dispatch.baseline.period, dispatch.baseline.value) == (2023, 3623)
+    assert dispatch.indicator.where == {"direction": "dispatch", "term": "mid_long"}
+    assert "not only Japanese nationals" in dispatch.notes
+    rank = targets["plan7-top10-rank"]
+    assert (rank.kind, rank.direction, rank.baseline.value, rank.target.value) == (
+        "rank",
+        "decrease",
+        13,
+        3,
+    )
+    assert rank.lower_is_better
+    share = targets["plan7-intl-coauthorship-rate"]
+    assert (share.baseline.value, share.target.value, share.target.period) == (36.5, 50, 2035)
+    assert {t.adopted for t in targets.values()} == {
+        date(2026, 3, 27),  # 7th Basic Plan, cabinet decision
+        date(2023, 12, 21),  # 改革工程表2023
+        date(2023, 4, 27),  # J-MIRAI
+    }
+    floors = [t for t in targets.values() if t.kind == "floor"]
+    assert sorted(t.target.value for t in floors) == [30, 50]
+
+
+def test_every_shipped_url_is_one_the_shared_sources_give(shared_data):
+    # no invented addresses: each URL in targets/ appears verbatim in the reference JSON
+    texts = "".join(p.read_text(encoding="utf-8") for p in shared_data.rglob("*.json"))
+    urls = {t.source.url for t in load_targets(resource_dir("targets"))} - {""}
+    assert urls == {"https://www8.cao.go.jp/cstp/kihonkeikaku/7honbun.pdf"}
+    for url in urls:
+        assert json.dumps(url)[1:-1] in texts
+
+
+def test_shipped_plan7_values_match_the_plan_transcription(shared_data):
+    plan = json.loads((shared_data / "reference_t46" / "policy.json").read_text("utf-8"))
+    by_name = {i["name"]: i for i in plan["plan7_indicators"]["indicators"]}
+    targets = {t.id: t for t in load_targets(resource_dir("targets"))}
+    pairs = {
+        "plan7-longterm-dispatch": "日本人研究者の長期海外派遣数",
+        "plan7-intl-coauthorship-rate": "国際共著論文率",
+        "plan7-top10-rank": "Top10％補正論文数",
+    }
+    for target_id, name in pairs.items():
+        target, published = targets[target_id], by_name[name]
+        assert target.baseline.value == published["current_numeric"]
+        assert target.target.value == published["target_numeric"]
+    history = {p["period"]: p for p in plan["plans_history"]["periods"]}
+    assert targets["plan7-top10-rank"].adopted.isoformat() == history[7]["cabinet_decision_date"]
+
+
+def test_a_valid_file_loads(tmp_path):
+    write(tmp_path, "doc.yaml", GOOD)
+    (target,) = load_targets(tmp_path)
+    assert target.id == "demo-level" and target.target.period == 2030
+    assert target.indicator is None and not target.lower_is_better
+
+
+def test_yaml_syntax_error_names_the_file(tmp_path):
+    path = write(tmp_path, "broken.yaml", GOOD + "  - [unclosed\n")
+    with pytest.raises(DefinitionError, match="not valid YAML") as err:
+        load_targets(tmp_path)
+    assert str(path) in str(err.value)
+
+
+def test_missing_field_names_file_target_and_field(tmp_path):
+    path = write(tmp_path, "doc.yaml", GOOD.replace("  adopted: 2021-01-01\n", ""))
+    with pytest.raises(DefinitionError) as err:
+        load_targets(tmp_path)
+    message = str(err.value)
+    assert str(path) in message and "target 'demo-level'" in message
+    assert "field adopted: Field required" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("kind: level", "kind: levels", "field kind"),
+        ("value: 150, period: 2030", "value: 150, periods: [2026, 2030]", "field target"),
+        ("direction: increase", "direction: decrease", "field direction"),
+        ("period: 2020, value: 100", "period: 2031, value: 100", "field baseline.period"),
+        ("value: 150, period: 2030", "value: lots, period: 2030", "field target.value"),
+        ("adopted: 2021-01-01", "adopted: someday", "field adopted"),
+        ("id: demo-level", "id: Demo Level", "field id"),
+    ],
+)
+def test_invalid_values_name_the_field(tmp_path, old, new, field):
+    assert old in GOOD
+    write(tmp_path, "doc.yaml", GOOD.replace(old, new))
+    with pytest.raises(DefinitionError, match=field) as err:
+        load_targets(tmp_path)
+    assert "doc.yaml" in str(err.value)
+
+
+def test_kind_specific_rules(tmp_path):
+    cumulative_open = GOOD.replace("kind: level", "kind: cumulative").replace(
+        "value: 150, period: 2030", "value: 150, periods: [2026, null]"
+    )
+    write(tmp_path, "doc.yaml", cumulative_open)
+    with pytest.raises(DefinitionError, match="cumulative window needs its last period"):
+        load_targets(tmp_path)
+    floor_up = GOOD.replace("kind: level", "kind: floor").replace(
+        "value: 150, period: 2030", "value: 150, periods: [2026, null]"
+    )
+    write(tmp_path, "doc.yaml", floor_up)
+    with pytest.raises(DefinitionError, match="field direction: .*floor target is `maintain`"):
+        load_targets(tmp_path)
+    rank_up = GOOD.replace("kind: level", "kind: rank").replace("value: 150,", "value: 3,")
+    write(tmp_path, "doc.yaml", rank_up)
+    with pytest.raises(DefinitionError, match="rank improves by falling"):
+        load_targets(tmp_path)
+    share_over = GOOD.replace("kind: level", "kind: share")
+    write(tmp_path, "doc.yaml", share_over)  # 150 %
+    with pytest.raises(DefinitionError, match="percentage between 0 and 100"):
+        load_targets(tmp_path)
+
+
+def test_unnamed_item_is_numbered_and_non_list_rejected(tmp_path):
+    write(tmp_path, "doc.yaml", GOOD + "- just a string\n")
+    with pytest.raises(DefinitionError, match=r"doc\.yaml: target #2: each target is a mapping"):
+        load_targets(tmp_path)
+    write(tmp_path, "doc.yaml", "id: not-a-list\n")
+    with pytest.raises(DefinitionError, match="a YAML list of targets"):
+        load_targets(tmp_path)
+
+
+def test_duplicate_id_names_both_files(tmp_path):
+    first = write(tmp_path, "a.yaml", GOOD)
+    second = write(tmp_path, "b.yaml", GOOD)
+    with pytest.raises(DefinitionError, match="field id: already defined") as err:
+        load_targets(tmp_path)
+    assert str(first) in str(err.value) and str(second) in str(err.value)
+
+
+def test_missing_directory_and_empty_file(tmp_path):
+    with pytest.raises(DefinitionError, match="targets directory not found"):
+        load_targets(tmp_path / "nowhere")
+    write(tmp_path, "empty.yaml", "")
+    write(tmp_path, "README.md", "not a target file")
+    assert load_targets(tmp_path) == []
