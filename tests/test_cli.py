@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -162,25 +163,43 @@ def test_list_shows_bilingual_labels_units_and_definitions(kpi):
     assert as_json["exchange_researchers"]["columns"]["researchers"]["unit"] == "trips"
 
 
-def test_wheel_ships_definitions_and_default_data(tmp_path, repo):
+def test_the_built_wheel_runs_from_any_directory(tmp_path, repo):
+    # build the wheel, install only it into a separate directory and run `kpi run` from a
+    # directory with no checkout around it: the definitions and data must come from the wheel
     import subprocess
     import sys
     import zipfile
 
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(repo)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    if built.returncode != 0:
-        pytest.skip(f"cannot build a wheel here: {built.stderr[-300:]}")
-    names = zipfile.ZipFile(next(tmp_path.glob("kpi-*.whl"))).namelist()
+    def pip(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", *args], capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    pip("wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(repo))
+    wheel = next((tmp_path / "dist").glob("kpi-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
     for expected in (
         "kpi/_bundled/sql/marts/exchange_researchers.sql",
         "kpi/_bundled/schemas/exchange.yaml",
         "kpi/_bundled/data/exchange.csv",
         "kpi/_bundled/sql/seeds/exchange_series_breaks.csv",
+        "kpi/_bundled/targets/plan7_2026.yaml",
     ):
         assert expected in names
+    pip("install", "--no-deps", "-q", "--target", str(tmp_path / "site"), str(wheel))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "GX_ANALYTICS_ENABLED": "false"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kpi", "run"], cwd=elsewhere, env=env,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((elsewhere / "out" / "manifest.json").read_text())
+    exchange = next(i for i in manifest["inputs"] if i["dataset"] == "exchange")
+    assert exchange["path"].startswith(str(tmp_path / "site" / "kpi" / "_bundled"))
+    assert exchange["sha256"] == sha(repo / "data" / "exchange.csv")
 
 
 def test_validate_writes_beside_not_into_a_run(default_run, tmp_path, kpi):
