@@ -127,6 +127,9 @@ def run(
     for entry in outputs:
         table.add_row(entry["path"], str(entry.get("rows", "")), entry["sha256"][:16])
     console.print(table)
+    report = result.out / "report" / "audit.html"
+    if report.exists():
+        console.print(f"audit report: {report}   manifest: {result.out / 'manifest.json'}")
     _targets_verdict(result.manifest.get("targets"), fail_on_gap)
 
 

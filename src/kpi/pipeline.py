@@ -134,7 +134,7 @@ def _input_entries(files: dict[str, InputFile]) -> list[dict]:
     return [
         {
             "dataset": f.dataset,
-            "path": str(f.path),
+            "path": str(f.path.resolve()),
             "format": f.format,
             "encoding": f.encoding,
             "sha256": f.sha256,

@@ -268,9 +268,11 @@ def test_utf16_export_is_read(tmp_path):
     assert read_wos([path]).papers.rows() == [("WOS:1", 2020, None, "article", 4, "wos")]
 
 
-def test_missing_tc_column_means_zero_citations(tmp_path):
+def test_missing_tc_column_is_an_error(tmp_path):
+    # every paper would tie at 0 citations: no Top10% can be computed from such an export
     path = write(tmp_path, "PT\tDT\tPY\tUT\nJ\tArticle\t2020\tWOS:1\n")
-    assert read_wos([path]).papers["citations"].to_list() == [0]
+    with pytest.raises(KpiImportError, match="no TC column"):
+        read_wos([path])
 
 
 # --- the real export in ../shared -------------------------------------------------------------

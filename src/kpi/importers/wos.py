@@ -68,6 +68,11 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         )
     if "UT" not in header:
         raise KpiImportError(path, "no UT column (accession number)", row=1)
+    if "TC" not in header:
+        # without times cited every paper would tie at 0 and the Top10% would be meaningless
+        raise KpiImportError(
+            path, "no TC column (times cited): re-export with citation counts", row=1
+        )
     width = len(header)
     for number, line in enumerate(lines[1:], start=2):
         fields = _fields(line)
@@ -166,8 +171,6 @@ def _doc_type(record: dict[str, str]) -> str:
 
 
 def _citations(record: dict[str, str]) -> int:
-    if "TC" not in record:
-        return 0
     cited = record["TC"].strip()
     if not COUNT.match(cited):
         raise BadField("TC", cited, "is not a count")
@@ -182,8 +185,7 @@ def read_wos(files: Sequence[Path], *, hk_macau_as_china: bool = False) -> Impor
       and its UT listed in `skipped_no_year`.
     - doc_type = `article` if DT lists Article, else `review` if it lists Review, else the
       first DT entry, lower-cased. field = first WC category (null when empty).
-    - citations = TC. An empty or non-numeric TC is an error; only an export without a TC
-      column gets 0 for every paper.
+    - citations = TC. An export without a TC column, an empty or a non-numeric TC is an error.
     - affiliations from C1, see `affiliation_rows`; `hk_macau_as_china` files Hong Kong and
       Macau under CHN.
     Errors name the file, the line (header = 1), the column and the value.
