@@ -1,6 +1,8 @@
-"""Benchmark `kpi run` on generated paper-level data of growing size; writes benchmarks/results.md.
+"""Benchmark `kpi run` phases on simple generated paper-level data (repeated runs, medians).
 
-Usage: python benchmarks/bench_run.py [--papers 100000 1000000] [--repeat 3]
+Usage: python benchmarks/bench_run.py [--papers 100000 1000000] [--repeat 3] [--results FILE]
+
+For the scale benchmark with baselines and peak memory see bench_scale.py and BENCHMARKS.md.
 
 The data are generated in DuckDB (seeded), not in Python loops, so generating a million papers
 takes seconds. Timings are wall-clock medians of whole pipeline runs (read, validate, SQL models,
@@ -88,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--results", type=Path, default=Path(__file__).with_name("results.md"))
+    parser.add_argument("--results", type=Path, help="also write the table here (Markdown)")
     args = parser.parse_args()
     rows = []
     for papers in args.papers:
@@ -127,7 +129,9 @@ def main() -> None:
         lines.append(
             f"| {papers:,} | {affiliations:,} | {generated:.1f} | {median:.2f} | {shown} |"
         )
-    args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    if args.results:
+        args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -3,14 +3,23 @@ with
 
 affiliations as (
     select * from stg_affiliations
+),
+
+disagreeing as (
+    -- min <> max finds the addresses with two values far cheaper than distinct counts
+    select paper_id, address_seq
+    from affiliations
+    group by paper_id, address_seq
+    having min(coalesce(institution, '')) <> max(coalesce(institution, ''))
+        or min(coalesce(country, '')) <> max(coalesce(country, ''))
 )
 
 select
     paper_id,
     address_seq,
-    count(distinct institution) as institutions,
-    count(distinct country) as countries
+    count(distinct affiliations.institution) as institutions,
+    count(distinct affiliations.country) as countries
 from affiliations
+inner join disagreeing using (paper_id, address_seq)
 group by paper_id, address_seq
-having count(distinct coalesce(institution, '')) > 1 or count(distinct coalesce(country, '')) > 1
 order by paper_id, address_seq

@@ -30,20 +30,44 @@ by_institution as (
 ),
 
 author_addresses as (
-    select distinct paper_id, author_unit, address_seq, country
+    -- built only when counting by author: it is the costliest step, wasted otherwise
+    select distinct located.paper_id, located.author_unit, located.address_seq, located.country
     from located
+    cross join params
+    where params.top10_fractional_unit = 'author'
+),
+
+author_countries as (
+    select paper_id, author_unit, country, count(*) as addresses
+    from author_addresses
+    group by paper_id, author_unit, country
+),
+
+author_totals as (
+    -- per-paper and per-author totals joined back: far cheaper than windows over millions
+    -- of tiny partitions
+    select paper_id, author_unit, sum(addresses) as author_addresses
+    from author_countries
+    group by paper_id, author_unit
+),
+
+paper_authors as (
+    select paper_id, count(*) as authors
+    from author_totals
+    group by paper_id
 ),
 
 author_spread as (
     select
-        paper_id,
-        author_unit,
-        country,
+        author_countries.paper_id,
+        author_countries.author_unit,
+        author_countries.country,
         -- the part of this author that lies in this country: addresses there / their addresses
-        count(*)::double / sum(count(*)) over (partition by paper_id, author_unit) as author_part,
-        count(distinct author_unit) over (partition by paper_id) as authors
-    from author_addresses
-    group by paper_id, author_unit, country
+        author_countries.addresses::double / author_totals.author_addresses as author_part,
+        paper_authors.authors
+    from author_countries
+    inner join author_totals using (paper_id, author_unit)
+    inner join paper_authors using (paper_id)
 ),
 
 by_author as (

@@ -21,14 +21,13 @@ cumulated as (
         pub_year,
         citations,
         papers_with,
-        sum(papers_with) over cell as cell_papers,
+        sum(papers_with) over (partition by field, pub_year) as cell_papers,
         -- papers cited more than this count
-        coalesce(sum(papers_with) over (cell order by citations desc
+        coalesce(sum(papers_with) over (partition by field, pub_year order by citations desc
             rows between unbounded preceding and 1 preceding), 0) as papers_above,
         -- the next higher citation count in the cell (null for the most cited)
-        lag(citations) over (cell order by citations desc) as next_higher
+        lag(citations) over (partition by field, pub_year order by citations desc) as next_higher
     from by_citations
-    window cell as (partition by field, pub_year)
 ),
 
 targeted as (

@@ -9,14 +9,38 @@ located as (
     select * from int_affiliations_located
 ),
 
-per_paper as (
+paper_countries as (
+    -- distinct pairs first: cheaper than distinct aggregates over every affiliation row
+    select paper_id, country from located group by paper_id, country
+),
+
+paper_institutions as (
+    select paper_id, institution_unit from located group by paper_id, institution_unit
+),
+
+by_country as (
     select
         paper_id,
-        count(distinct country) as countries,
-        count(distinct institution_unit) as institutions,
-        string_agg(distinct country, ';' order by country) as country_list
-    from located
+        count(*) as countries,
+        string_agg(country, ';' order by country) as country_list
+    from paper_countries
     group by paper_id
+),
+
+by_institution as (
+    select paper_id, count(*) as institutions
+    from paper_institutions
+    group by paper_id
+),
+
+per_paper as (
+    select
+        by_country.paper_id,
+        by_country.countries,
+        by_institution.institutions,
+        by_country.country_list
+    from by_country
+    inner join by_institution using (paper_id)
 ),
 
 final as (

@@ -9,6 +9,12 @@ params as (
     select * from config.params
 ),
 
+doc_types as (
+    -- unnested in a CTE of its own: Spark allows no generator inside lower()/trim()
+    select unnest(params.top10_doc_types) as doc_type
+    from params
+),
+
 selected as (
     select
         papers.paper_id::varchar                                              as paper_id,
@@ -20,7 +26,7 @@ selected as (
         coalesce(papers.source, 'unspecified')::varchar                       as source
     from papers
     where lower(trim(papers.doc_type)) in (
-        select lower(trim(unnest(params.top10_doc_types))) from params
+        select lower(trim(doc_types.doc_type)) from doc_types
     )
 )
 

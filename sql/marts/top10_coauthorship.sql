@@ -43,23 +43,38 @@ contributions as (
     cross join countings
 ),
 
-credited as (
+by_year as (
+    -- summed per publication year first, so each window adds up a few thousand year rows
+    -- instead of every paper once per window it falls in
     select
-        windows.period_start,
-        windows.period_end,
-        windows.years,
+        papers.pub_year,
         papers.field,
         contributions.country,
         contributions.counting,
         classes.coauthorship,
         -- exact decimals: sums do not depend on the order threads add them up in
-        contributions.share::decimal(38, 18) as paper_credit,
-        (contributions.share * papers.weight)::decimal(38, 18) as top10_credit
+        sum(contributions.share::decimal(38, 18)) as paper_credit,
+        sum((contributions.share * papers.weight)::decimal(38, 18)) as top10_credit
     from contributions
     inner join papers using (paper_id)
     inner join classes using (paper_id)
+    group by all
+),
+
+credited as (
+    select
+        windows.period_start,
+        windows.period_end,
+        windows.years,
+        by_year.field,
+        by_year.country,
+        by_year.counting,
+        by_year.coauthorship,
+        by_year.paper_credit,
+        by_year.top10_credit
+    from by_year
     inner join windows
-        on papers.pub_year between windows.period_start and windows.period_end
+        on by_year.pub_year between windows.period_start and windows.period_end
 ),
 
 summed as (
@@ -94,8 +109,11 @@ world as (
 ranked as (
     select
         period_start, period_end, field, country, counting,
+        -- ranked on 9 decimals: credits that differ only in float noise (1/3 + 1/3 against
+        -- 2/3) are ties, whatever engine (DuckDB, Spark) converted the weights to decimals
         rank() over (
-            partition by period_start, period_end, field, counting order by top10_papers desc
+            partition by period_start, period_end, field, counting
+            order by round(top10_papers, 9) desc
         ) as rank_top10
     from summed
     where country <> 'WLD'

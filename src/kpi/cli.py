@@ -94,6 +94,10 @@ def run(
         bool | None,
         typer.Option("--gx/--no-gx", help="Also run the Great Expectations suites (~3 s)"),
     ] = None,
+    excel: Annotated[
+        bool | None,
+        typer.Option("--excel/--no-excel", help="Also write indicators.xlsx (a sheet per table)"),
+    ] = None,
 ) -> None:
     """Read, validate, compute every indicator table and export it (Parquet + manifest)."""
     from kpi.gx_suites import GxValidationFailed  # GX itself is imported only when it runs
@@ -102,6 +106,8 @@ def run(
     settings = _settings(config, data=data, out=out, targets=targets, **_as_of(as_of))
     if gx is not None:
         settings.validation.gx = gx
+    if excel is not None:
+        settings.export.excel = excel
     try:
         result = run_pipeline(settings, progress=_progress)
     except KpiError as exc:
@@ -130,6 +136,8 @@ def run(
     report = result.out / "report" / "audit.html"
     if report.exists():
         console.print(f"audit report: {report}   manifest: {result.out / 'manifest.json'}")
+    if (result.out / "report" / "kpi.html").exists():
+        console.print(f"KPI report: {result.out / 'report' / 'kpi.html'}")
     _targets_verdict(result.manifest.get("targets"), fail_on_gap)
 
 
@@ -403,7 +411,9 @@ def verify(
     console.print(f"[green]verified[/] {len(result.checks)} file(s)")
 
 
-import_app = typer.Typer(help="Convert bibliographic exports into papers/affiliations Parquet.")
+import_app = typer.Typer(
+    help="Convert bibliographic exports (papers/affiliations) and author-flow tables to Parquet."
+)
 app.add_typer(import_app, name="import")
 FilesArg = Annotated[list[Path], typer.Argument(help="Export files", exists=True, dir_okay=False)]
 ImportOut = Annotated[Path, typer.Option("--out", help="Directory for papers/affiliations.parquet")]
@@ -462,6 +472,69 @@ def import_openalex(files: FilesArg, out: ImportOut, strict: StrictOpt = False) 
         _fail(exc)
 
 
+FlowsOut = Annotated[Path, typer.Option("--out", help="Directory for author_flows.parquet")]
+FlowSource = Annotated[str | None, typer.Option(help="Source text for every row (default: named)")]
+
+
+def _finish_flows(result, out: Path, strict: bool) -> None:
+    from kpi.importers.output import write_flows
+
+    report = result.report
+    if strict and report.unmapped_names:
+        names = sorted(report.unmapped_names)
+        _fail(KpiError(f"{len(names)} unmapped country name(s): {names[:20]}"))
+    hashes = write_flows(result, out)
+    console.print(f"{report.flows} flows from {report.records_read} records → {out}")
+    for reason, count in report.skipped.items():
+        console.print(f"  skipped {count}: {reason}")
+    for name, digest in sorted(hashes.items()):
+        console.print(f"  {name}  sha256 {digest[:16]}")
+    if report.unmapped_names:
+        shown = ", ".join(f"{k!r} ({v})" for k, v in sorted(report.unmapped_names.items())[:20])
+        warning = f"[yellow]warning:[/] unmapped country names, flows not imported: {shown}"
+        err_console.print(warning, soft_wrap=True)
+
+
+@import_app.command("oecd-flows")
+def import_oecd_flows(
+    files: FilesArg,
+    out: FlowsOut,
+    source: FlowSource = None,
+    ref_area_is: Annotated[
+        str | None,
+        typer.Option(help="origin|destination: REF_AREA's role when no direction column exists"),
+    ] = None,
+) -> None:
+    """OECD bilateral author flows (SDMX-CSV: REF_AREA, COUNTERPART_AREA, ...) -> author_flows."""
+    from kpi.importers.oecd_flows import SOURCE, read_oecd_flows
+
+    if ref_area_is not in (None, "origin", "destination"):
+        _fail(UsageError("--ref-area-is must be origin or destination"))
+    try:
+        result = read_oecd_flows(files, source or SOURCE, ref_area_is)
+        _finish_flows(result, out, strict=False)
+    except KpiError as exc:
+        _fail(exc)
+
+
+@import_app.command("zhao")
+def import_zhao(
+    file: Annotated[Path, typer.Argument(help="0_OD_migration_flow.csv", exists=True)],
+    out: FlowsOut,
+    strict: Annotated[
+        bool, typer.Option(help="Unmapped country names are an error (exit 1)")
+    ] = False,
+    source: FlowSource = None,
+) -> None:
+    """Zhao et al. (2023) origin-destination scholar migration file -> author_flows (with sex)."""
+    from kpi.importers.zhao import SOURCE, read_zhao
+
+    try:
+        _finish_flows(read_zhao(file, source or SOURCE), out, strict)
+    except KpiError as exc:
+        _fail(exc)
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()
 
@@ -483,3 +556,19 @@ def synthesize(
     paths = synthetic.write_synthetic(out, seed=seed, papers=papers)
     for path in paths.values():
         console.print(f"wrote {path} (synthetic, seed {seed}, {papers} papers)")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Directory for papers/affiliations.parquet")],
+    papers: Annotated[int, typer.Option(help="Papers to generate")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+) -> None:
+    """Write a seeded SYNTHETIC benchmark set of any size, made in DuckDB (not the default data)."""
+    from kpi import synth_large
+    from kpi.errors import UsageError
+
+    if papers < 1:
+        _fail(UsageError("--papers must be at least 1"))
+    for path in synth_large.write_large(out, papers, seed).values():
+        console.print(f"wrote {path} (synthetic benchmark set, seed {seed}, {papers} papers)")

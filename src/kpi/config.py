@@ -64,6 +64,28 @@ class ValidationOptions(_Section):
     )
 
 
+class FlowsOptions(_Section):
+    pair_threshold: float = Field(
+        4000, ge=0, description="two-way author flow a pair needs to enter author_flows_pairs"
+    )
+
+
+class ExportOptions(_Section):
+    excel: bool = Field(False, description="also write indicators.xlsx (one sheet per mart)")
+
+
+class EngineOptions(_Section):
+    """DuckDB resources; they change how fast a run is, never what it computes."""
+
+    memory_limit: str | None = Field(
+        None, description="DuckDB memory_limit, e.g. '16GB' (default: 80% of RAM)"
+    )
+    temp_directory: Path | None = Field(
+        None, description="where DuckDB spills past memory_limit (default: .tmp in the working dir)"
+    )
+    threads: int | None = Field(None, ge=1, description="DuckDB threads (default: all cores)")
+
+
 class Settings(BaseSettings):
     """The resolved configuration of one run; recorded whole in the manifest."""
 
@@ -81,6 +103,9 @@ class Settings(BaseSettings):
     top10: Top10Options = Top10Options()
     target_eval: TargetOptions = TargetOptions()
     validation: ValidationOptions = ValidationOptions()
+    engine: EngineOptions = EngineOptions()
+    flows: FlowsOptions = FlowsOptions()
+    export: ExportOptions = ExportOptions()
 
     @classmethod
     def settings_customise_sources(

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from kpi import export, gx_suites, manifest, outputs, report, target_eval
+from kpi import excel, export, gx_suites, kpi_report, manifest, outputs, report, target_eval
 from kpi.config import Settings
 from kpi.contracts import Contract, load_contracts
 from kpi.errors import AuditFailed, DefinitionError, InputError, KpiError, ValidationFailed
@@ -106,7 +106,7 @@ def config_params(settings: Settings) -> pl.DataFrame:
     flat = {
         f"{section}_{key}": value
         for section, values in recorded.items()
-        if isinstance(values, dict)
+        if isinstance(values, dict) and section != "engine"
         for key, value in values.items()
     }
     return pl.DataFrame([flat])
@@ -115,8 +115,12 @@ def config_params(settings: Settings) -> pl.DataFrame:
 def connect(
     settings: Settings, defs: Definitions, validated: Validated
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory database: raw.<dataset> (empty when absent), seeds.* and config.params."""
-    con = duckdb.connect()
+    """An in-memory database: raw.<dataset> (empty when absent), seeds.* and config.params.
+
+    Inputs are views over the validated frames' Arrow memory (no copy: at 10M papers a copy
+    costs gigabytes); seeds and parameters are small tables.
+    """
+    con = duckdb.connect(config=engine_config(settings))
     for schema in (RAW_SCHEMA, SEED_SCHEMA, "config"):
         con.execute(f"create schema {schema}")
     tables = [(RAW_SCHEMA, n, validated.frames.get(n), c) for n, c in defs.inputs.items()]
@@ -124,10 +128,25 @@ def connect(
     tables.append(("config", "params", config_params(settings), None))
     for schema, name, frame, contract in tables:
         frame = frame if frame is not None else empty_frame(contract)
+        if schema == RAW_SCHEMA:
+            con.register(f"_{schema}_{name}", frame.to_arrow())
+            con.execute(f'create view {schema}."{name}" as select * from "_{schema}_{name}"')
+            continue
         con.register("_incoming", frame.to_arrow())
         con.execute(f'create table {schema}."{name}" as select * from _incoming')
         con.unregister("_incoming")
     return con
+
+
+def engine_config(settings: Settings) -> dict[str, str]:
+    """DuckDB options from [engine]; unset ones keep DuckDB's defaults."""
+    engine = settings.engine
+    options = {
+        "memory_limit": engine.memory_limit,
+        "temp_directory": engine.temp_directory and str(engine.temp_directory),
+        "threads": engine.threads and str(engine.threads),
+    }
+    return {k: v for k, v in options.items() if v is not None}
 
 
 def _input_entries(files: dict[str, InputFile]) -> list[dict]:
@@ -158,9 +177,12 @@ def _output_entries(root: Path) -> list[dict]:
 
 def fingerprint(settings: Settings, defs: Definitions, validated: Validated, code: str) -> dict:
     """What determines the indicator files; paths are left out so a moved run keeps its id."""
-    # validation options add checks; they do not change what the indicators are
+    # validation options add checks and engine options set resources; neither changes what
+    # the indicators are
     config = {
-        k: v for k, v in settings.recorded().items() if not isinstance(v, str) and k != "validation"
+        k: v
+        for k, v in settings.recorded().items()
+        if not isinstance(v, str) and k not in ("validation", "engine", "export")
     }
     return {
         "code": code,
@@ -241,6 +263,9 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
             export.write_parquet(
                 con, mart, defs.marts[mart], staging / "indicators" / f"{mart}.parquet", extra
             )
+        if settings.export.excel:
+            progress("writing indicators.xlsx")
+            excel.write_workbook(staging / "indicators", defs.marts, staging / "indicators.xlsx")
         record["status"] = "success"
     except KpiError as exc:
         record["status"] = "failed"
@@ -301,6 +326,8 @@ def _finish(
 ) -> None:
     record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     record["duration_s"] = round(time.monotonic() - started, 3)
+    if record["status"] == "success":  # the KPI report shows indicators: only a good run has them
+        kpi_report.write_kpi_report(staging, record, validated)
     record["outputs"] = _output_entries(staging)
     try:
         report.write_audit_report(staging, record, defs, validated)

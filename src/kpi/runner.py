@@ -175,8 +175,10 @@ def run_models(con: duckdb.DuckDBPyConnection, project: Project, present: set[st
         if name not in needed:
             continue
         model = project.models[name]
+        # staging only renames and casts: a view, so big inputs are not copied once more
+        kind = "view" if model.layer == "staging" else "table"
         try:
-            con.execute(f'create or replace table "{name}" as {model.sql}')
+            con.execute(f'create or replace {kind} "{name}" as {model.sql}')
         except duckdb.Error as exc:
             raise DefinitionError(f"{model.path}: {type(exc).__name__}: {exc}") from exc
         built.append(name)
@@ -193,10 +195,13 @@ def run_audits(
             results.append(AuditResult(name, audit.severity, audit.description, 0, [], True))
             continue
         try:
-            count = con.execute(f"select count(*) from ({audit.sql})").fetchall()[0][0]
-            cursor = con.execute(f"select * from ({audit.sql}) limit {sample_rows}")
+            # run the query once: its rows are counted and sampled from a temporary table
+            con.execute(f"create or replace temp table _audit_rows as {audit.sql}")
+            count = con.execute("select count(*) from _audit_rows").fetchall()[0][0]
+            cursor = con.execute(f"select * from _audit_rows limit {sample_rows}")
             columns = [d[0] for d in cursor.description]
             sample = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+            con.execute("drop table _audit_rows")
         except duckdb.Error as exc:
             raise DefinitionError(f"{audit.path}: {type(exc).__name__}: {exc}") from exc
         results.append(AuditResult(name, audit.severity, audit.description, count, sample))

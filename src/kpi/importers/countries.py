@@ -131,6 +131,14 @@ WOS_SPELLINGS: dict[str, str] = {
     "serbia & montenegro": "SCG",
 }
 
+# Other sources' spellings pycountry misses (Scopus-based migration data, Zhao et al. 2023).
+OTHER_SPELLINGS: dict[str, str] = {
+    "democratic republic of the congo": "COD",
+    "republic of the congo": "COG",
+    "palestinian territory": "PSE",
+    "bonaire, saint eustatius and saba": "BES",
+}
+
 # `CA 94305 USA`, `PR 00936 USA` (Puerto Rico is filed under the USA), `DC USA`.
 US_ADDRESS = re.compile(r"^(?:[A-Z]{2} )?(?:\d{5}(?:-\d{4})? )?USA$")
 
@@ -153,6 +161,7 @@ def _names() -> dict[str, str]:
             if value:  # address parts lose a trailing period, so the names do too
                 names[normalise(value.rstrip("."))] = country.alpha_3
     names.update({normalise(key): code for key, code in WOS_SPELLINGS.items()})
+    names.update({normalise(key): code for key, code in OTHER_SPELLINGS.items()})
     return names
 
 
@@ -171,3 +180,8 @@ def country_from_alpha2(code: str) -> str | None:
         return KOSOVO[code]
     country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
     return country.alpha_3 if country else None
+
+
+def country_from_name(name: str) -> str | None:
+    """Alpha-3 code for a country name (pycountry names plus the tables above), or None."""
+    return _names().get(normalise(name.strip().rstrip(".")))

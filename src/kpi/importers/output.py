@@ -110,6 +110,50 @@ def assemble(
     return ImportResult(paper_frame, affiliation_frame, report)
 
 
+FLOWS_SCHEMA = {
+    "origin": pl.Utf8,
+    "destination": pl.Utf8,
+    "period_start": pl.Int32,
+    "period_end": pl.Int32,
+    "researchers": pl.Float64,
+    "sex": pl.Utf8,
+    "source": pl.Utf8,
+}
+FLOWS_SORT_KEY = ["period_start", "period_end", "origin", "destination", "sex"]
+
+
+@dataclass
+class FlowsReport:
+    source: str
+    files: list[str]
+    records_read: int
+    flows: int
+    skipped: dict[str, int]  # reason -> records not imported (aggregates, missing values, ...)
+    unmapped_names: dict[str, int]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FlowsResult:
+    """An `author_flows` table (schema FLOWS_SCHEMA) and what the import did."""
+
+    flows: pl.DataFrame
+    report: FlowsReport
+
+
+def flows_frame(rows: list[tuple]) -> pl.DataFrame:
+    """Typed and sorted `author_flows` rows (tuples in FLOWS_SCHEMA order)."""
+    frame = pl.DataFrame(rows, schema=FLOWS_SCHEMA, orient="row")
+    return frame.sort(FLOWS_SORT_KEY, nulls_last=False, maintain_order=True)
+
+
+def write_flows(result: FlowsResult, out_dir: Path) -> dict:
+    """Write author_flows.parquet and import_report.json atomically; {file name: sha256}."""
+    return write_files({"author_flows.parquet": result.flows}, result.report.to_dict(), out_dir)
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -120,13 +164,19 @@ def write_import(result: ImportResult, out_dir: Path) -> dict:
     Files are written into a temporary directory beside `out_dir` and renamed into place, so a
     failed write never leaves a half-written file there. Returns {file name: sha256}.
     """
+    frames = {"papers.parquet": result.papers, "affiliations.parquet": result.affiliations}
+    return write_files(frames, result.report.to_dict(), out_dir)
+
+
+def write_files(frames: dict[str, pl.DataFrame], report_data: dict, out_dir: Path) -> dict:
+    """Parquet files and import_report.json, written beside `out_dir` and renamed into it."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        result.papers.write_parquet(staging / "papers.parquet")
-        result.affiliations.write_parquet(staging / "affiliations.parquet")
-        report = json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        for name, frame in frames.items():
+            frame.write_parquet(staging / name)
+        report = json.dumps(report_data, indent=2, ensure_ascii=False) + "\n"
         (staging / "import_report.json").write_text(report, encoding="utf-8")
         hashes = {path.name: _sha256(path) for path in sorted(staging.iterdir())}
         for name in hashes:

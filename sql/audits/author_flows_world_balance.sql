@@ -2,11 +2,11 @@
 with
 
 by_country as (
-    select * from researcher_flows_by_country
+    select * from author_flows_country
 ),
 
 world as (
-    select period_start, period_end, sum(inflow) as inflow, sum(outflow) as outflow
+    select period_start, period_end, sex, sum(inflow) as inflow, sum(outflow) as outflow
     from by_country
     group by all
 )
