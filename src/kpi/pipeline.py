@@ -233,20 +233,13 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
             raise ValidationFailed(validated.report)
         if gx_report is not None and not gx_report.passed:
             raise gx_suites.GxValidationFailed(gx_report)
-        progress("running SQL models")
-        con = connect(settings, defs, validated)
-        present = set(validated.files)
-        built = run_models(con, defs.project, present)
+        con, built, audits = build(settings, defs, validated, progress)
         record["models"] = {
             "built": built,
             "skipped": sorted(set(defs.project.models) - set(built)),
         }
-        progress("running audits")
-        audits = run_audits(con, defs.project, set(built))
         record["audits"] = [a.__dict__ for a in audits]
-        failed = [a for a in audits if a.severity == "error" and a.rows and not a.skipped]
-        if failed:
-            raise AuditFailed(failed)
+        raise_for_failed_audits(audits)
         progress("checking targets")
         observations = validated.frames.get("observations")
         checked = target_eval.check_targets(con, settings, defs.marts, observations)
@@ -279,6 +272,26 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
     _finish(record, staging, started, defs, validated)
     outputs.publish(staging, settings.out)
     return RunResult("success", settings.out, record, validated.report, audits)
+
+
+def build(
+    settings: Settings,
+    defs: Definitions,
+    validated: Validated,
+    progress: Progress = lambda _m: None,
+) -> tuple[duckdb.DuckDBPyConnection, list[str], list[AuditResult]]:
+    """The SQL models, then the audits, in a fresh database (for `kpi run` and `kpi targets`)."""
+    progress("running SQL models")
+    con = connect(settings, defs, validated)
+    built = run_models(con, defs.project, set(validated.files))
+    progress("running audits")
+    return con, built, run_audits(con, defs.project, set(built))
+
+
+def raise_for_failed_audits(audits: list[AuditResult]) -> None:
+    failed = [a for a in audits if a.severity == "error" and a.rows and not a.skipped]
+    if failed:
+        raise AuditFailed(failed)
 
 
 def _target_lineage(settings: Settings, defs: Definitions) -> dict[str, list[str]]:

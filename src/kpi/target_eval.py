@@ -76,7 +76,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from kpi.errors import AuditFailed, DefinitionError, ValidationFailed
+from kpi.errors import DefinitionError, ValidationFailed
 from kpi.targets import Target, load_targets
 
 if TYPE_CHECKING:
@@ -702,17 +702,12 @@ def check_targets(
 
 def check_data(settings: Settings) -> TargetCheck:
     """`kpi targets`: validate the inputs, build the marts in memory and evaluate (no export)."""
-    from kpi.pipeline import Definitions, connect, read_and_validate
-    from kpi.runner import run_audits, run_models
+    from kpi.pipeline import Definitions, build, raise_for_failed_audits, read_and_validate
 
     defs = Definitions.load(settings)
     validated = read_and_validate(settings, defs)
     if not validated.report.passed:
         raise ValidationFailed(validated.report)
-    con = connect(settings, defs, validated)
-    built = run_models(con, defs.project, set(validated.files))
-    audits = run_audits(con, defs.project, set(built))
-    failed = [a for a in audits if a.severity == "error" and a.rows and not a.skipped]
-    if failed:
-        raise AuditFailed(failed)
+    con, _, audits = build(settings, defs, validated)
+    raise_for_failed_audits(audits)
     return check_targets(con, settings, defs.marts, validated.frames.get("observations"))
