@@ -10,17 +10,15 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow.parquet as pq
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from kpi import svg_charts as charts
 from kpi.export import read_metadata
-from kpi.report import synthetic_markers
+from kpi.report import synthetic_markers, template_environment
 
 if TYPE_CHECKING:  # pragma: no cover
     from kpi.pipeline import Validated
 
 REPORT_PATH = Path("report") / "kpi.html"
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
 TERMS = {
     "short": ("短期（30日以内）", "Short-term (30 days or less)"),
     "mid_long": ("中・長期（30日超）", "Mid/long-term (over 30 days)"),
@@ -295,13 +293,7 @@ def _num(value: float | None, digits: int = 0) -> str:
 def render(run_dir: Path, record: dict, validated: Validated | None = None) -> str:
     marts = load_marts(run_dir)
     synthetic = synthetic_markers(validated.files.values()) if validated is not None else {}
-    environment = Environment(
-        loader=FileSystemLoader(_TEMPLATES),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = template_environment()
     environment.filters["num"] = _num
     return environment.get_template("kpi.html.j2").render(
         run=record,

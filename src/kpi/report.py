@@ -74,6 +74,17 @@ def _arg(value: Any) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
+def template_environment() -> Environment:
+    """The Jinja environment of both reports: autoescaped, strict about undefined names."""
+    return Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 def synthetic_markers(files: Iterable[InputFile]) -> dict[str, str]:
     """Inputs that say they are synthetic: in Parquet key-value metadata or a `source` column."""
     found = {}
@@ -303,13 +314,7 @@ def render(
     else:
         inputs, seeds, marts, note = _contracts_from_record(record)
     synthetic = synthetic_markers([*validated.files.values()]) if validated is not None else {}
-    environment = Environment(
-        loader=FileSystemLoader(_TEMPLATES),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = template_environment()
     contracts = _input_views(record, inputs, "input", run_dir)
     contracts += _input_views(record, seeds, "seed", run_dir)
     return environment.get_template("audit.html.j2").render(
