@@ -50,3 +50,16 @@ def default_data_copy(tmp_path: Path, repo: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(repo / "data", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def exchange_only_run(tmp_path_factory, repo) -> tuple[Path, Path]:
+    """One successful `kpi run` on the shipped exchange table alone: (data dir, run dir).
+    Shared read-only; copy it before changing anything."""
+    base = tmp_path_factory.mktemp("exchange_only")
+    data = base / "data"
+    data.mkdir()
+    shutil.copy(repo / "data" / "exchange.csv", data / "exchange.csv")
+    result = run_kpi("run", "--data", data, "--out", base / "out")
+    assert result.returncode == 0, result.stderr
+    return data, base / "out"

@@ -6,7 +6,6 @@ import hashlib
 import html
 import json
 import os
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,16 +22,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def good_run(tmp_path_factory, repo) -> Path:
-    from tests.conftest import run_kpi
-
-    base = tmp_path_factory.mktemp("report")
-    data = base / "data"
-    data.mkdir()
-    shutil.copy(repo / "data" / "exchange.csv", data / "exchange.csv")
-    result = run_kpi("run", "--data", data, "--out", base / "out")
-    assert result.returncode == 0, result.stderr
-    return base / "out"
+def good_run(exchange_only_run) -> Path:
+    return exchange_only_run[1]
 
 
 class _Resources(HTMLParser):

@@ -13,17 +13,9 @@ MART = "indicators/exchange_researchers.parquet"
 
 
 @pytest.fixture(scope="module")
-def good_run(tmp_path_factory, repo) -> tuple[Path, Path]:
+def good_run(exchange_only_run) -> tuple[Path, Path]:
     """One successful run on the shipped exchange table (data dir, run dir), shared read-only."""
-    from tests.conftest import run_kpi
-
-    base = tmp_path_factory.mktemp("verify")
-    data = base / "data"
-    data.mkdir()
-    shutil.copy(repo / "data" / "exchange.csv", data / "exchange.csv")
-    result = run_kpi("run", "--data", data, "--out", base / "out")
-    assert result.returncode == 0, result.stderr
-    return data, base / "out"
+    return exchange_only_run
 
 
 @pytest.fixture
