@@ -57,6 +57,15 @@ class TargetOptions(_Section):
 
 
 class ValidationOptions(_Section):
+    engine: Literal["auto", "pandera", "duckdb"] = Field(
+        "auto",
+        description="where Parquet inputs are checked against their contracts: pandera on a "
+        "polars frame, or the same checks as DuckDB SQL over the file (no frame held in memory); "
+        "auto uses DuckDB from duckdb_min_rows rows. CSV and Excel inputs always use pandera",
+    )
+    duckdb_min_rows: int = Field(
+        1_000_000, ge=0, description="rows from which `auto` checks a Parquet input in DuckDB"
+    )
     gx: bool = Field(
         False,
         description="also run the Great Expectations suites in `kpi run` (about 3 s more; "

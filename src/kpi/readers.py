@@ -16,16 +16,30 @@ FORMATS = (".csv", ".parquet", ".xlsx")
 
 @dataclass
 class InputFile:
+    """One input file; a large Parquet file checked in DuckDB is loaded only if a frame is asked
+    for (the GX suites, say), never by the run itself."""
+
     dataset: str
     path: Path
     format: str
     sha256: str
     encoding: str | None = None
-    frame: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+    loaded: pl.DataFrame | None = field(default=None, repr=False)
+    row_count: int | None = None
+
+    @property
+    def in_duckdb(self) -> bool:
+        return self.loaded is None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        if self.loaded is None:
+            self.loaded = pl.read_parquet(self.path)
+        return self.loaded
 
     @property
     def rows(self) -> int:
-        return self.frame.height
+        return self.row_count if self.row_count is not None else self.frame.height
 
 
 def sha256_file(path: Path) -> str:
@@ -68,6 +82,22 @@ def decode_csv(path: Path, encoding: str) -> tuple[str, str]:
     raise InputError(path, "cannot decode: " + "; ".join(errors))
 
 
+def parquet_row_count(path: Path) -> int:
+    """Rows of a Parquet file, from its footer (no data read)."""
+    try:
+        return pl.scan_parquet(path).select(pl.len()).collect().item()
+    except Exception as exc:  # a corrupt footer
+        raise InputError(path, f"cannot read parquet file: {type(exc).__name__}: {exc}") from exc
+
+
+def open_parquet(dataset: str, path: Path) -> InputFile:
+    """A Parquet input left where it is: DuckDB checks it and the models read it from the file."""
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty (no header row)")
+    rows = parquet_row_count(path)
+    return InputFile(dataset, path, "parquet", sha256_file(path), row_count=rows)
+
+
 def read_file(dataset: str, path: Path, encoding: str = "auto") -> InputFile:
     """Read one input; CSV and Excel cells arrive as strings and are cast by the contract."""
     fmt = path.suffix.lower().lstrip(".")
@@ -92,4 +122,4 @@ def read_file(dataset: str, path: Path, encoding: str = "auto") -> InputFile:
         raise
     except Exception as exc:  # polars/fastexcel raise many types for a corrupt file
         raise InputError(path, f"cannot read {fmt} file: {type(exc).__name__}: {exc}") from exc
-    return InputFile(dataset, path, fmt, sha256_file(path), used_encoding, frame)
+    return InputFile(dataset, path, fmt, sha256_file(path), used_encoding, frame, frame.height)

@@ -1,0 +1,322 @@
+"""Contract checks as DuckDB SQL, for Parquet inputs too large to hold as polars frames.
+
+The same contract, the same failures (dataset, file, row, column, check, value, severity) and the
+same check names as the pandera path (validation.py): tests/test_sql_checks.py runs both on the
+same bad files and compares. The data stay in the Parquet file; DuckDB scans it once for all
+row-wise checks, once per key, and fetches rows only for checks that found something.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from kpi.contracts import ColumnContract, Contract
+from kpi.validation import _FALSE, _TRUE, Failure, _column_checks
+
+DUCKDB_TYPES = {
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "float64": "DOUBLE",
+    "str": "VARCHAR",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+}
+ROW = "__kpi_row"  # 1-based data row, as in the pandera path
+_STRING_TYPES = {"VARCHAR"}
+_FLOAT_TYPES = {"FLOAT", "DOUBLE"}
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def parquet_source(path: Path) -> str:
+    return f"read_parquet({literal(str(path))}, file_row_number = true)"
+
+
+def parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    """Column name -> DuckDB type of a Parquet file, from its schema (no data read)."""
+    rows = con.execute(f"describe select * from read_parquet({literal(str(path))})").fetchall()
+    return {name: dtype for name, dtype, *_ in rows}
+
+
+def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    query = f"select sum(num_rows) from parquet_file_metadata({literal(str(path))})"
+    return int(con.execute(query).fetchall()[0][0] or 0)
+
+
+def cast_expr(name: str, source_type: str | None, target: str) -> str:
+    """The contract-typed value of a column; NULL where the cell cannot be read as the type."""
+    duck = DUCKDB_TYPES[target]
+    if source_type is None:
+        return f"NULL::{duck}"
+    col = quote(name)
+    if source_type == duck:
+        return col
+    if target == "str":
+        return f"{col}::VARCHAR"
+    if source_type in _STRING_TYPES:
+        text = f"trim({col})"
+        if target == "date":
+            return f"try_strptime({text}, '%Y-%m-%d')::DATE"
+        if target == "bool":
+            true, false = (", ".join(literal(v) for v in sorted(s)) for s in (_TRUE, _FALSE))
+            return (
+                f"(case when lower({text}) in ({true}) then true "
+                f"when lower({text}) in ({false}) then false end)"
+            )
+        return f"try_cast({text} as {duck})"
+    if target in ("int32", "int64") and source_type in _FLOAT_TYPES:
+        # a float that is not a whole number must fail, not be truncated silently
+        return f"(case when {col} = round({col}) then try_cast({col} as {duck}) end)"
+    return f"try_cast({col} as {duck})"
+
+
+def typed_select(contract: Contract, present: dict[str, str], source: str) -> str:
+    """SELECT of the contract's columns, cast to their types, from `source` (absent -> NULL)."""
+    columns = [
+        f"{cast_expr(name, present.get(name), col.type)} as {quote(name)}"
+        for name, col in contract.columns.items()
+    ]
+    return f"select {', '.join(columns)} from {source}"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One row-wise rule: rows where `fails` is true break it; `value` is what the report shows."""
+
+    column: str | None
+    check: str
+    fails: str
+    value: str
+    severity: str
+
+
+def raw_name(name: str) -> str:
+    """The untyped cell of a column beside its typed value in the checked relation."""
+    return quote(f"raw:{name}")
+
+
+def _column_rules(name: str, col: ColumnContract) -> list[_Rule]:
+    raw, typed = raw_name(name), quote(name)
+    rules = [
+        _Rule(name, f"dtype({col.type})", f"{raw} is not null and {typed} is null",
+              f"{raw}::VARCHAR", "critical")
+    ]  # fmt: skip
+    if not col.nullable:
+        rules.append(_Rule(name, "not_nullable", f"{raw} is null", "NULL", "critical"))
+    labels = [check.error for check in _column_checks(col)]
+    for (kind, arg), label in zip(col.checks.items(), labels, strict=True):
+        fails = _violation(kind, arg, typed)
+        rules.append(_Rule(name, label, fails, f"{typed}::VARCHAR", col.severity))
+    return rules
+
+
+def _violation(kind: str, arg, typed: str) -> str:
+    """SQL true when a present value breaks the check (NULLs pass: nullability is its own check)."""
+    if kind == "isin":
+        return f"{typed} not in ({', '.join(literal(v) for v in arg)})"
+    if kind == "str_matches":
+        pattern = arg if arg.startswith("^") else f"^{arg}"  # pandera anchors at the start
+        return f"not regexp_matches({typed}, {literal(pattern)})"
+    if kind == "str_length_max":
+        return f"length({typed}) > {int(arg)}"
+    if kind == "in_range":
+        return f"({typed} < {literal(arg[0])} or {typed} > {literal(arg[1])})"
+    operator = {"ge": "<", "gt": "<=", "le": ">", "lt": ">="}[kind]
+    return f"{typed} {operator} {literal(arg)}"
+
+
+def _row_json(contract: Contract) -> str:
+    """The whole typed row as compact JSON, as pandera shows a frame-level failure case."""
+    fields = ", ".join(f"{quote(n)} := {quote(n)}" for n in contract.columns)
+    return f"to_json(struct_pack({fields}))::VARCHAR"
+
+
+def checked_relation(contract: Contract, present: dict[str, str], path: Path) -> str:
+    """Typed columns under their own names (row checks read them), raw cells, row numbers."""
+    return _relation(contract, present, parquet_source(path), f"file_row_number + 1 as {ROW}")
+
+
+def _relation(contract: Contract, present: dict[str, str], source: str, row: str) -> str:
+    typed = [
+        f"{cast_expr(n, present.get(n), c.type)} as {quote(n)}" for n, c in contract.columns.items()
+    ]
+    raw = [f"{quote(n)} as {raw_name(n)}" for n in present if n in contract.columns]
+    return f"(select {', '.join([*typed, *raw, row])} from {source})"
+
+
+def check_parquet(
+    con: duckdb.DuckDBPyConnection, dataset: str, path: Path, contract: Contract, file: str
+) -> tuple[int, list[Failure]]:
+    """Every contract failure of one Parquet input, foreign keys aside: (rows, failures)."""
+    present = parquet_columns(con, path)
+    failures = [
+        Failure(dataset, file, None, name, "column_in_contract", name)
+        for name in present
+        if name not in contract.columns
+    ]
+    for name, col in contract.columns.items():
+        if name not in present and not col.nullable:
+            failures.append(Failure(dataset, file, None, name, "column_present", None))
+    rows = parquet_rows(con, path)
+    if rows == 0:
+        failures.append(Failure(dataset, file, None, None, "not_empty", "0 rows"))
+        return rows, failures
+    relation = checked_relation(contract, present, path)
+    return rows, failures + _relation_failures(con, dataset, file, relation, contract, present)
+
+
+def _relation_failures(con, dataset, file, relation, contract: Contract, present) -> list[Failure]:
+    rules = [r for n, c in contract.columns.items() if n in present for r in _column_rules(n, c)]
+    rules += [
+        _Rule(None, rc.name, f"not coalesce(({rc.expr}), false)", _row_json(contract),
+              rc.severity)
+        for rc in contract.row_checks
+    ]  # fmt: skip
+    failures = _rule_failures(con, dataset, file, relation, rules)
+    return failures + _uniqueness_failures(con, dataset, file, relation, contract, set(present))
+
+
+def check_table(con: duckdb.DuckDBPyConnection, table: str, contract: Contract) -> list[Failure]:
+    """A built table (a mart) against its contract, in place: types, nulls, checks and key.
+
+    Rows are numbered in the order they were inserted (DuckDB's rowid), not the export order:
+    a broken mart is an engine bug, and the row's values say which it is.
+    """
+    rows = con.execute(f"describe {quote(table)}").fetchall()
+    present = {name: dtype for name, dtype, *_ in rows}
+    failures = [
+        Failure(table, None, None, name, "column_in_contract", name)
+        for name in present
+        if name not in contract.columns
+    ]
+    for name, col in contract.columns.items():
+        if name not in present:
+            failures.append(Failure(table, None, None, name, "column_present", None))
+        elif present[name] != DUCKDB_TYPES[col.type]:
+            failures.append(Failure(table, None, None, name, f"dtype({col.type})", present[name]))
+    relation = _relation(contract, present, quote(table), f"rowid + 1 as {ROW}")
+    return failures + _relation_failures(con, table, None, relation, contract, present)
+
+
+def _rule_failures(con, dataset, file, relation, rules: list[_Rule]) -> list[Failure]:
+    """One scan counts every rule's breaks; rows are fetched only for rules that broke.
+
+    A cell that cannot be read as its type is reported once (dtype), not again by its checks.
+    """
+    if not rules:
+        return []
+    counts = ", ".join(f"count(*) filter (where {r.fails})" for r in rules)
+    broken = con.execute(f"select {counts} from {relation}").fetchall()[0]
+    failures = []
+    for rule, count in zip(rules, broken, strict=True):
+        if not count:
+            continue
+        query = f"select {ROW}, {rule.value} from {relation} where {rule.fails} order by {ROW}"
+        failures += [
+            Failure(dataset, file, row, rule.column, rule.check, value, rule.severity)
+            for row, value in con.execute(query).fetchall()
+        ]
+    return failures
+
+
+def _uniqueness_failures(
+    con, dataset, file, relation, contract: Contract, present: set[str]
+) -> list[Failure]:
+    """Every row of a duplicated value (unique column) or key, as pandera reports them.
+
+    A unique column skips empty cells (an optional id may be empty in many rows); a key compares
+    empty cells as equal. A one-column key that is also a unique column is grouped once.
+    """
+    # columns grouped -> reports: (column, check, value, whether empty keys are reported)
+    groups: dict[tuple[str, ...], list[tuple[str, str, str, bool]]] = {}
+    for name, col in contract.columns.items():
+        if col.unique and name in present:
+            groups[(name,)] = [(name, "unique", f"{quote(name)}::VARCHAR", False)]
+    if contract.key and set(contract.key) <= present:
+        key_report = (
+            ",".join(contract.key),
+            "multiple_fields_uniqueness",
+            _row_json(contract),
+            True,
+        )
+        groups.setdefault(tuple(contract.key), []).append(key_report)
+    failures = []
+    for columns, reports in groups.items():
+        with_empty = any(empty for *_, empty in reports)
+        where = "" if with_empty else f"where {quote(columns[0])} is not null"
+        keys = ", ".join(f"{quote(c)} as {quote('dup:' + c)}" for c in columns)
+        duplicated = f"select {keys} from {relation} {where} group by all having count(*) > 1"
+        if not con.execute(f"select count(*) from ({duplicated})").fetchall()[0][0]:
+            continue
+        on = " and ".join(f"{quote(c)} is not distinct from {quote('dup:' + c)}" for c in columns)
+        for column, check, value, empty in reports:
+            keep = "" if empty else f"where {quote(columns[0])} is not null"
+            query = (
+                f"select {ROW}, {value} from {relation} join ({duplicated}) on {on} "
+                f"{keep} order by {ROW}"
+            )
+            failures += [
+                Failure(dataset, file, row, column, check, value_text)
+                for row, value_text in con.execute(query).fetchall()
+            ]
+    return failures
+
+
+def check_foreign_keys(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    file: str | None,
+    contract: Contract,
+    relations: dict[str, str],
+    contracts: dict[str, Contract],
+) -> list[Failure]:
+    """Child rows whose key is in no parent row (an absent parent has no keys at all).
+
+    `relations` maps each dataset to a relation with its typed columns and the row number.
+    """
+    failures = []
+    child = relations[dataset]
+    for fk in contract.foreign_keys:
+        parent = relations.get(fk.ref_dataset) or _empty_relation(contracts[fk.ref_dataset])
+        on = " and ".join(
+            f"c.{quote(c)} = p.{quote(r)}" for c, r in zip(fk.columns, fk.ref_columns, strict=True)
+        )
+        present = " and ".join(f"c.{quote(c)} is not null" for c in fk.columns)
+        value = " || ',' || ".join(f"c.{quote(c)}::VARCHAR" for c in fk.columns)
+        query = (
+            f"select c.{ROW}, {value} from {child} c anti join {parent} p on {on} "
+            f"where {present} order by c.{ROW}"
+        )
+        failures += [
+            Failure(
+                dataset, file, row, ",".join(fk.columns), f"foreign_key({fk.references})",
+                keys, fk.severity,
+            )
+            for row, keys in con.execute(query).fetchall()
+        ]  # fmt: skip
+    return failures
+
+
+def _empty_relation(contract: Contract) -> str:
+    columns = ", ".join(
+        f"NULL::{DUCKDB_TYPES[c.type]} as {quote(n)}" for n, c in contract.columns.items()
+    )
+    return f"(select {columns} where false)"
+
+
+def model_view(contract: Contract, present: dict[str, str], path: Path) -> str:
+    """The typed input as the SQL models read it (raw.<dataset>), straight from the file."""
+    return typed_select(contract, present, f"read_parquet({literal(str(path))})")

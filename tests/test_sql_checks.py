@@ -1,0 +1,282 @@
+"""Contract checks as DuckDB SQL agree with pandera, failure for failure, on the same bad files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpi import sql_checks
+from kpi.config import load_settings
+from kpi.contracts import load_contract
+from kpi.errors import DefinitionError
+from kpi.pipeline import Definitions, check_mart, read_and_validate
+
+from .helpers import write_csv
+
+COLUMNS = ["dataset", "row", "column", "check", "value", "severity"]
+
+
+def failures(data: Path, engine: str) -> list[tuple]:
+    """The validation failures of a data directory, with the given engine for Parquet inputs."""
+    settings = load_settings(None, data=data, validation={"engine": engine})
+    validated = read_and_validate(settings, Definitions.load(settings))
+    frame = validated.report.failures_frame().select(COLUMNS)
+    return sorted(frame.iter_rows(), key=repr)
+
+
+def checked_by(data: Path, engine: str) -> dict[str, str]:
+    settings = load_settings(None, data=data, validation={"engine": engine})
+    summary = read_and_validate(settings, Definitions.load(settings)).report.summary()
+    inputs = ("papers", "affiliations")
+    return {name: d["checked_by"] for name, d in summary["datasets"].items() if name in inputs}
+
+
+def papers(**overrides) -> pl.DataFrame:
+    base = {
+        "paper_id": ["p1", "p2", "p3", "p4"],
+        "pub_year": [2001, 2002, 2003, 2004],
+        "field": ["A", None, "B", "C"],
+        "doc_type": ["article", "review", "article", "article"],
+        "citations": [1, 0, 2, 3],
+        "source": ["s"] * 4,
+    }
+    return pl.DataFrame({**base, **overrides})
+
+
+def affiliations(**overrides) -> pl.DataFrame:
+    base = {
+        "paper_id": ["p1", "p1", "p2", "p3"],
+        "address_seq": [1, 2, 1, 1],
+        "author_seq": [1, 2, 1, None],
+        "author": ["a", "b", "c", None],
+        "institution": ["i", "j", "k", "l"],
+        "country": ["JPN", "USA", "JPN", "FRA"],
+        "country_raw": ["Japan", "USA", "Japan", "France"],
+    }
+    return pl.DataFrame({**base, **overrides})
+
+
+def data_dir(tmp_path: Path, **frames: pl.DataFrame) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, frame in frames.items():
+        frame.write_parquet(data / f"{name}.parquet")
+    return data
+
+
+def test_a_clean_pair_passes_in_duckdb_and_is_recorded_as_checked_there(tmp_path):
+    data = data_dir(tmp_path, papers=papers(), affiliations=affiliations())
+    assert failures(data, "duckdb") == []
+    assert checked_by(data, "duckdb") == {"papers": "duckdb", "affiliations": "duckdb"}
+    assert checked_by(data, "auto") == {"papers": "pandera", "affiliations": "pandera"}
+
+
+def test_every_kind_of_failure_is_reported_the_same_by_both_engines(tmp_path):
+    data = data_dir(
+        tmp_path,
+        papers=papers(
+            paper_id=["p1", "p2", "p2", None],
+            pub_year=[1800, 2002, 2200, 2004],
+            doc_type=["article", None, "article", "article"],
+            citations=[1, -3, 2, 3],
+        ),
+        affiliations=affiliations(
+            paper_id=["p1", "p1", "p9", "p3"],
+            address_seq=[1, 1, 0, 1],
+            author_seq=[1, 1, None, None],
+            author=["a", "a", "c", None],
+            country=["JPN", "jp", None, "FRANCE"],
+        ).with_columns(extra=pl.lit(1)),
+    )
+    by_duckdb, by_pandera = failures(data, "duckdb"), failures(data, "pandera")
+    assert by_duckdb == by_pandera
+    checks = {(f[0], f[1], f[3]) for f in by_duckdb}
+    # worked out by hand from the frames above
+    assert {
+        ("papers", 1, "greater_than_or_equal_to(1900)"),
+        ("papers", 3, "less_than_or_equal_to(2100)"),
+        ("papers", 2, "greater_than_or_equal_to(0)"),
+        ("papers", 2, "not_nullable"),
+        ("papers", 4, "not_nullable"),
+        ("papers", 2, "unique"),
+        ("papers", 3, "unique"),
+        ("papers", 2, "multiple_fields_uniqueness"),
+        ("papers", 3, "multiple_fields_uniqueness"),
+        ("affiliations", 1, "multiple_fields_uniqueness"),
+        ("affiliations", 2, "multiple_fields_uniqueness"),
+        ("affiliations", 3, "greater_than_or_equal_to(1)"),
+        ("affiliations", 2, "str_matches('^[A-Z]{3}$')"),
+        ("affiliations", 4, "str_matches('^[A-Z]{3}$')"),
+        ("affiliations", 3, "author_has_seq"),
+        ("affiliations", 3, "foreign_key(papers.paper_id)"),
+        ("affiliations", 4, "foreign_key(papers.paper_id)"),
+        ("affiliations", None, "column_in_contract"),
+    } == checks
+
+
+def test_cells_that_are_not_their_type_fail_once_and_whole_floats_are_integers(tmp_path):
+    data = data_dir(
+        tmp_path,
+        papers=papers(
+            pub_year=["2001", " 2002 ", "twenty", "2004"],
+            citations=[1.0, 2.5, 3.0, None],
+        ),
+        affiliations=affiliations(),
+    )
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert [(f[1], f[2], f[3], f[4]) for f in by_duckdb] == [
+        (2, "citations", "dtype(int64)", "2.5"),
+        (3, "pub_year", "dtype(int32)", "twenty"),
+        (4, "citations", "not_nullable", None),
+    ]
+
+
+def test_missing_columns_and_an_empty_file_are_reported(tmp_path):
+    data = data_dir(
+        tmp_path,
+        papers=papers().drop("citations", "source"),
+        affiliations=affiliations().clear(),
+    )
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert ("papers", None, "citations", "column_present", None, "critical") in by_duckdb
+    assert not any(f[2] == "source" for f in by_duckdb)  # nullable: may be left out
+    assert ("affiliations", None, None, "not_empty", "0 rows", "critical") in by_duckdb
+
+
+def test_foreign_keys_across_engines_and_to_an_absent_parent(tmp_path):
+    """A small CSV child of a Parquet parent checked in DuckDB, and a parent not given at all."""
+    data = data_dir(tmp_path, papers=papers())
+    write_csv(
+        data,
+        "affiliations",
+        [
+            {"paper_id": "p1", "address_seq": 1, "author_seq": 1, "country": "JPN"},
+            {"paper_id": "p7", "address_seq": 1, "author_seq": 1, "country": "JPN"},
+        ],
+    )
+    assert checked_by(data, "duckdb") == {"papers": "duckdb", "affiliations": "pandera"}
+    orphan = ("affiliations", 2, "paper_id", "foreign_key(papers.paper_id)", "p7", "critical")
+    assert failures(data, "duckdb") == failures(data, "pandera") == [orphan]
+
+    (data / "papers.parquet").unlink()
+    (data / "affiliations.csv").unlink()
+    affiliations().write_parquet(data / "affiliations.parquet")
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert [f[1] for f in by_duckdb if f[3].startswith("foreign_key")] == [1, 2, 3, 4]
+
+
+ids = st.sampled_from(["p1", "p2", "p3", None])
+ints = st.one_of(st.none(), st.integers(-5, 2300))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    paper_rows=st.lists(st.tuples(ids, ints, ints), min_size=1, max_size=8),
+    affiliation_rows=st.lists(
+        st.tuples(ids, ints, st.one_of(st.none(), st.integers(0, 3)),
+                  st.sampled_from(["JPN", "usa", "", None, "ABCD"]),
+                  st.sampled_from(["x", None])),
+        min_size=1, max_size=8,
+    ),
+)  # fmt: skip
+def test_random_bad_inputs_get_the_same_failures_from_both_engines(
+    tmp_path, paper_rows, affiliation_rows
+):
+    """A deliberately different method (pandera on polars) as the oracle for the SQL checks."""
+    data = tmp_path / "h"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir()
+    pl.DataFrame(
+        [(p, y, "F", "article", c, None) for p, y, c in paper_rows],
+        schema={"paper_id": pl.String, "pub_year": pl.Int64, "field": pl.String,
+                "doc_type": pl.String, "citations": pl.Int64, "source": pl.String},
+        orient="row",
+    ).write_parquet(data / "papers.parquet")  # fmt: skip
+    pl.DataFrame(
+        affiliation_rows,
+        schema={"paper_id": pl.String, "address_seq": pl.Int64, "author_seq": pl.Int64,
+                "country": pl.String, "author": pl.String},
+        orient="row",
+    ).write_parquet(data / "affiliations.parquet")  # fmt: skip
+    assert failures(data, "duckdb") == failures(data, "pandera")
+
+
+def test_the_model_view_reads_the_file_typed_as_the_contract(tmp_path, repo):
+    path = tmp_path / "papers.parquet"
+    papers(pub_year=["2001", "2002", "2003", "2004"]).write_parquet(path)
+    contract = load_contract(repo / "schemas" / "papers.yaml")
+    con = duckdb.connect()
+    present = sql_checks.parquet_columns(con, path)
+    view = con.sql(sql_checks.model_view(contract, present, path))
+    assert dict(zip(view.columns, map(str, view.types), strict=True))["pub_year"] == "INTEGER"
+    assert view.pl()["pub_year"].to_list() == [2001, 2002, 2003, 2004]
+
+
+def test_a_mart_that_breaks_its_contract_stops_the_run_before_export(repo):
+    contract = load_contract(repo / "sql" / "marts" / "exchange_researchers.yaml")
+    key = contract.key
+    con = duckdb.connect()
+    columns = ", ".join(
+        f"NULL::{sql_checks.DUCKDB_TYPES[c.type]} as {sql_checks.quote(n)}"
+        for n, c in contract.columns.items()
+    )
+    con.execute(f"create table exchange_researchers as select {columns} from range(2)")
+    found = sql_checks.check_table(con, "exchange_researchers", contract)
+    assert {(f.row, f.column, f.check) for f in found} >= {
+        (1, key[0], "not_nullable"),
+        (2, key[0], "not_nullable"),
+        (1, ",".join(key), "multiple_fields_uniqueness"),
+        (2, ",".join(key), "multiple_fields_uniqueness"),
+    }
+    with pytest.raises(DefinitionError, match="mart exchange_researchers breaks its contract"):
+        check_mart(con, "exchange_researchers", contract)
+
+
+def test_a_mart_column_of_the_wrong_type_is_named(repo):
+    contract = load_contract(repo / "sql" / "marts" / "exchange_researchers.yaml")
+    con = duckdb.connect()
+    columns = ", ".join(
+        f"NULL::{'DECIMAL(18,3)' if c.type == 'float64' else sql_checks.DUCKDB_TYPES[c.type]}"
+        f" as {sql_checks.quote(n)}"
+        for n, c in contract.columns.items()
+    )
+    con.execute(f"create table exchange_researchers as select {columns} where false")
+    wrong = [f for f in sql_checks.check_table(con, "exchange_researchers", contract)]
+    float_columns = [n for n, c in contract.columns.items() if c.type == "float64"]
+    assert float_columns, "the contract has float columns to get wrong"
+    assert [(f.column, f.check, f.value) for f in wrong] == [
+        (n, "dtype(float64)", "DECIMAL(18,3)") for n in float_columns
+    ]
+
+
+def test_a_run_on_large_inputs_fails_with_every_bad_row_and_writes_nothing(tmp_path, kpi, repo):
+    """The real command, with the DuckDB path forced: exit 1, failures.csv, no indicators."""
+    data = tmp_path / "data"
+    shutil.copytree(repo / "data", data)
+    frame = pl.read_parquet(data / "papers.parquet")
+    bad = frame.with_columns(
+        citations=pl.when(pl.int_range(pl.len()) % 1000 == 0).then(-1).otherwise("citations")
+    )
+    bad.write_parquet(data / "papers.parquet")
+    out = tmp_path / "out"
+    result = kpi(
+        "run", "--data", data, "--out", out, env={"KPI_VALIDATION__ENGINE": "duckdb"}
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert not (out / "indicators").exists()
+    failed = pl.read_csv(out / "validation" / "failures.csv")
+    expected_rows = list(range(1, frame.height + 1, 1000))
+    assert failed["row"].to_list() == expected_rows
+    assert set(failed["check"]) == {"greater_than_or_equal_to(0)"}
+    summary = json.loads((out / "validation" / "summary.json").read_text())
+    assert summary["datasets"]["papers"]["checked_by"] == "duckdb"
