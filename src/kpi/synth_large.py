@@ -135,9 +135,11 @@ def write_large(out: Path, papers: int, seed: int = DEFAULT_SEED) -> dict[str, P
     """papers.parquet and affiliations.parquet in `out`, in paper and address order."""
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
-    con.execute(f"create table papers as {papers_sql(papers, seed)}")
-    # insertion order is kept (DuckDB's default), so the files come out in paper order
-    con.execute(f"create table affiliations as {affiliations_sql(seed)}")
+    # views, not tables: each file is generated while it is written, so a world-sized set
+    # (250M papers) never has to fit in memory; insertion order is kept (DuckDB's default),
+    # so the files come out in paper order
+    con.execute(f"create view papers as {papers_sql(papers, seed)}")
+    con.execute(f"create view affiliations as {affiliations_sql(seed)}")
     paths = {}
     metadata = (
         f"KV_METADATA {{kpi_synthetic: 'true', kpi_seed: '{seed}', "
