@@ -44,7 +44,9 @@ def _rss_gib(pid: int) -> float:
     return int(line.split()[1]) / 2**20
 
 
-def timed(command: list[str], env: dict, cap_gib: float | None) -> dict:
+def timed(
+    command: list[str], env: dict, cap_gib: float | None, timeout_s: float | None = None
+) -> dict:
     """Wall seconds, peak RSS (GiB) and output of one child process; its exit status too."""
     start = time.perf_counter()
     stopped = threading.Event()
@@ -53,11 +55,13 @@ def timed(command: list[str], env: dict, cap_gib: float | None) -> dict:
 
         def watch() -> None:
             while process.returncode is None and not stopped.wait(0.1):
-                if _rss_gib(process.pid) > cap_gib:
+                over_memory = cap_gib and _rss_gib(process.pid) > cap_gib
+                over_time = timeout_s and time.perf_counter() - start > timeout_s
+                if over_memory or over_time:
                     os.kill(process.pid, signal.SIGKILL)
                     return
 
-        if cap_gib:
+        if cap_gib or timeout_s:
             threading.Thread(target=watch, daemon=True).start()
         _, status, usage = os.wait4(process.pid, 0)
         stopped.set()
@@ -66,7 +70,9 @@ def timed(command: list[str], env: dict, cap_gib: float | None) -> dict:
         text = stdout.read().decode("utf-8", "replace")
     result = {"seconds": round(wall, 2), "peak_rss_gib": round(usage.ru_maxrss / 2**20, 2)}
     code = os.waitstatus_to_exitcode(status)
-    if code == -signal.SIGKILL and cap_gib:
+    if code == -signal.SIGKILL and timeout_s and wall > timeout_s:
+        result["failed"] = f"stopped after {timeout_s:.0f} s (--timeout-s)"
+    elif code == -signal.SIGKILL and cap_gib:
         result["failed"] = f"stopped: resident memory passed {cap_gib} GiB"
     elif code != 0:
         last = [line for line in text.splitlines() if line.strip()][-1:] or [""]
@@ -75,21 +81,38 @@ def timed(command: list[str], env: dict, cap_gib: float | None) -> dict:
 
 
 def child_engine(data: Path, out: Path) -> None:
-    """Run the pipeline in this process and print each phase's seconds as JSON."""
+    """Run the pipeline in this process; print each phase as it starts (so a run stopped by
+    --timeout-s still says how far it got) and every phase's seconds as JSON at the end."""
     from kpi.config import load_settings
     from kpi.pipeline import run
 
     marks: list[tuple[str, float]] = []
-    result = run(
-        load_settings(None, data=data, out=out),
-        progress=lambda msg: marks.append((msg.split(" from ")[0], time.perf_counter())),
-    )
+
+    def progress(message: str) -> None:
+        marks.append((message.split(" from ")[0], time.perf_counter()))
+        print(f"PHASE {marks[-1][0]} {marks[-1][1]:.2f}", flush=True)
+
+    result = run(load_settings(None, data=data, out=out), progress=progress)
     if result.error is not None:
         raise SystemExit(f"run failed: {result.error}")
-    end = time.perf_counter()
-    phases = {name: round(t1 - t0, 2) for (name, t0), (_, t1) in
-              zip(marks, [*marks[1:], ("end", end)], strict=True)}  # fmt: skip
-    print("PHASES " + json.dumps(phases))
+    print("PHASES " + json.dumps(phase_seconds(marks, time.perf_counter())))
+
+
+def phase_seconds(marks: list[tuple[str, float]], end: float) -> dict[str, float]:
+    return {name: round(t1 - t0, 2) for (name, t0), (_, t1) in
+            zip(marks, [*marks[1:], ("end", end)], strict=True)}  # fmt: skip
+
+
+def phases_reached(text: str, seconds: float) -> dict[str, float]:
+    """Phases of a run that did not finish, from its PHASE lines (the last one unfinished)."""
+    marks = []
+    for line in text.splitlines():
+        if line.startswith("PHASE "):
+            name, at = line.removeprefix("PHASE ").rsplit(" ", 1)
+            marks.append((name, float(at)))
+    if not marks:
+        return {}
+    return phase_seconds(marks, marks[0][1] + seconds)
 
 
 def count_rows(data: Path) -> tuple[int, int]:
@@ -105,7 +128,12 @@ VARIANTS = {"engine": {}, "engine_whole": {"KPI_TOP10__COUNTING": '["whole"]'}}
 
 
 def measure(
-    papers: int, work: Path, seed: int, only: list[str] | None, cap_gib: float | None
+    papers: int,
+    work: Path,
+    seed: int,
+    only: list[str] | None,
+    cap_gib: float | None,
+    timeout_s: float | None = None,
 ) -> dict:
     data = work / f"papers_{papers}"
     if not (data / "affiliations.parquet").is_file():
@@ -131,11 +159,13 @@ def measure(
             continue
         out.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **VARIANTS.get(name, {})}
-        result = timed(command, env, cap_gib if name == "pandas" else None)
+        result = timed(command, env, cap_gib if name == "pandas" else None, timeout_s)
         text = result.pop("output")
         if name.startswith("engine") and "failed" not in result:
             line = next(x for x in text.splitlines() if x.startswith("PHASES "))
             result["phases"] = json.loads(line.removeprefix("PHASES "))
+        elif name.startswith("engine"):
+            result["phases_reached"] = phases_reached(text, result["seconds"])
         row[name] = result
         state = result.get("failed", "ok")
         print(f"{n_papers:,} papers: {name} {result['seconds']:.1f} s, "
@@ -190,11 +220,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--results", type=Path, default=HERE / "results_scale.jsonl")
     parser.add_argument("--only", nargs="+", choices=["engine", "engine_whole", "duckdb", "pandas"])
-    parser.add_argument("--cap-gib", type=float, help="address-space cap per child (GiB)")
+    parser.add_argument("--cap-gib", type=float, help="resident-memory cap for pandas (GiB)")
+    parser.add_argument("--timeout-s", type=float, help="stop any child after this long")
     args = parser.parse_args()
     rows = []
     for papers in args.papers:
-        row = measure(papers, args.work, args.seed, args.only, args.cap_gib)
+        row = measure(papers, args.work, args.seed, args.only, args.cap_gib, args.timeout_s)
         row["machine"] = (
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
