@@ -111,3 +111,59 @@ def test_shipped_sql_project_loads_and_orders(repo):
     order = project.order()
     assert order.index("stg_exchange") < order.index("int_exchange_unioned")
     assert order.index("int_exchange_national_selected") < order.index("exchange_researchers")
+
+
+def _table_types(con) -> dict[str, str]:
+    rows = con.execute("select table_name, table_type from information_schema.tables").fetchall()
+    return dict(rows)
+
+
+def test_a_model_can_ask_to_be_a_view_or_a_table(tmp_path):
+    # staging defaults to a view, the other layers to a table; the line right after the
+    # header overrides either
+    write(tmp_path, "staging/s_default.sql", "/* s */\nselect 1 as x")
+    write(tmp_path, "staging/s_table.sql", "/* s */\n-- materialized: table\nselect 1 as x")
+    write(tmp_path, "intermediate/i_default.sql", "/* i */\nselect x from s_default")
+    write(
+        tmp_path,
+        "intermediate/i_view.sql",
+        "/* i */  \n  --  materialized :  view\n-- why: read once\nselect x + 1 as x from s_table",
+    )
+    write(tmp_path, "marts/m.sql", "/* m */\nselect d.x + v.x as x from i_default d, i_view v")
+    project = Project.load(tmp_path)
+    assert {n: m.materialized for n, m in project.models.items()} == {
+        "s_default": "view",
+        "s_table": "table",
+        "i_default": "table",
+        "i_view": "view",
+        "m": "table",
+    }
+    con = duckdb.connect()
+    run_models(con, project, present=set())
+    assert _table_types(con) == {
+        "s_default": "VIEW",
+        "s_table": "BASE TABLE",
+        "i_default": "BASE TABLE",
+        "i_view": "VIEW",
+        "m": "BASE TABLE",
+    }
+    assert con.execute("select x from m").fetchall() == [(3,)]  # 1 + (1 + 1)
+
+
+def test_a_directive_further_down_is_only_a_comment(tmp_path):
+    write(tmp_path, "intermediate/i.sql", "/* i */\nselect 1 as x\n-- materialized: view\n")
+    assert Project.load(tmp_path).models["i"].materialized == "table"
+
+
+@pytest.mark.parametrize(
+    ("rel", "text"),
+    [
+        ("intermediate/i.sql", "/* i */\n-- materialized: ephemeral\nselect 1 as x"),
+        ("intermediate/i.sql", "/* i */\n-- materialized:\nselect 1 as x"),
+        ("audits/a.sql", "/* warn: a */\n-- materialized: view\nselect 1 as x"),
+    ],
+)
+def test_an_unknown_materialization_or_one_on_an_audit_is_rejected(tmp_path, rel, text):
+    write(tmp_path, rel, text)
+    with pytest.raises(DefinitionError, match=rf"{Path(rel).name}: `-- materialized: \w*`"):
+        Project.load(tmp_path)

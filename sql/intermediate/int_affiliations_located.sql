@@ -1,4 +1,6 @@
-/* Affiliations with a mapped country, each with its institution unit and author unit for counting. */
+/* Affiliations with a mapped country, with the keys that tell a paper's institutions and authors apart. */
+-- materialized: view
+-- (its consumers read a few columns once each: a copy of every affiliation would cost more)
 with
 
 affiliations as (
@@ -27,20 +29,21 @@ located as (
 
 final as (
     select
-        paper_id::varchar                                       as paper_id,
-        address_seq::integer                                    as address_seq,
-        author_seq::integer                                     as author_seq,
-        country::varchar                                        as country,
-        institution::varchar                                    as institution,
-        -- one institution = one organisation name in one country on the paper; an address
-        -- without an organisation name is an institution of its own
-        (country || '|' || coalesce(trim(institution), '#address ' || address_seq))::varchar
-                                                                as institution_unit,
-        -- an address without authors stands for one author of its own
-        (case
-            when author_seq is not null then 'author ' || author_seq
-            else '#address ' || address_seq
-        end)::varchar                                           as author_unit
+        paper_id::varchar                                           as paper_id,
+        address_seq::integer                                        as address_seq,
+        author_seq::integer                                         as author_seq,
+        country::varchar                                            as country,
+        institution::varchar                                        as institution,
+        -- one institution = one organisation name in one country on the paper, keyed by
+        -- (country, institution_name, unnamed_address): an address without an organisation
+        -- name is an institution of its own; trim('') = '' is a name like any other. Keys,
+        -- not a concatenated string: no string is built per row
+        coalesce(trim(institution), '')::varchar                    as institution_name,
+        (case when institution is null then address_seq else 0 end)::integer
+                                                                    as unnamed_address,
+        -- one author = author_seq; an address without authors stands for one author of its
+        -- own (negative: author_seq and address_seq both start at 1)
+        coalesce(author_seq, -address_seq)::integer                 as author_key
     from located
 )
 

@@ -1,62 +1,87 @@
-/* Co-authorship class of every paper: international, domestic_multi, domestic_single or unknown. */
+/* Every selected paper with its Top10% weight and co-authorship class: international, domestic_multi, domestic_single or unknown. */
+-- materialized: view
+-- (read once, by top10_paper_weights, which keeps every column of it)
 with
 
 papers as (
-    select * from stg_papers
+    select * from int_papers_weighted
 ),
 
-located as (
-    select * from int_affiliations_located
+-- the paper x country rows through two imports, one per reader: DuckDB copies a CTE that is
+-- read twice before reading it
+single_country_shares as (
+    select * from int_paper_country_shares
 ),
 
-paper_countries as (
-    -- distinct pairs first: cheaper than distinct aggregates over every affiliation row
-    select paper_id, country from located group by paper_id, country
+multi_country_shares as (
+    select * from int_paper_country_shares
 ),
 
-paper_institutions as (
-    select paper_id, institution_unit from located group by paper_id, institution_unit
+single_country as (
+    -- a paper with one country is one row already
+    select paper_id, 1 as countries, institutions, country as country_list
+    from single_country_shares
+    where paper_countries = 1
 ),
 
-by_country as (
+multi_country as (
+    -- the list is sorted after aggregating: far cheaper than an ordered aggregate
     select
         paper_id,
         count(*) as countries,
-        string_agg(country, ';' order by country) as country_list
-    from paper_countries
-    group by paper_id
-),
-
-by_institution as (
-    select paper_id, count(*) as institutions
-    from paper_institutions
+        sum(institutions) as institutions,
+        array_to_string(list_sort(list(country)), ';') as country_list
+    from multi_country_shares
+    where paper_countries > 1
     group by paper_id
 ),
 
 per_paper as (
-    select
-        by_country.paper_id,
-        by_country.countries,
-        by_institution.institutions,
-        by_country.country_list
-    from by_country
-    inner join by_institution using (paper_id)
+    select * from single_country
+    union all
+    select * from multi_country
 ),
 
-final as (
+classified as (
     select
-        papers.paper_id::varchar                    as paper_id,
-        (case
+        papers.*,
+        case
             when per_paper.paper_id is null then 'unknown'
             when per_paper.countries >= 2 then 'international'
             when per_paper.institutions >= 2 then 'domestic_multi'
             else 'domestic_single'
-        end)::varchar                               as coauthorship,
-        coalesce(per_paper.countries, 0)::integer   as countries,
-        coalesce(per_paper.institutions, 0)::integer as institutions,
-        per_paper.country_list::varchar             as country_list
+        end as coauthorship,
+        coalesce(per_paper.countries, 0) as countries,
+        coalesce(per_paper.institutions, 0) as institutions,
+        per_paper.country_list
     from papers
     left join per_paper using (paper_id)
+),
+
+final as (
+    select
+        paper_id::varchar                       as paper_id,
+        pub_year::integer                       as pub_year,
+        field::varchar                          as field,
+        doc_type::varchar                       as doc_type,
+        citations::bigint                       as citations,
+        source::varchar                         as source,
+        cell_papers::bigint                     as cell_papers,
+        top10_target::double                    as top10_target,
+        threshold::bigint                       as threshold,
+        papers_above::bigint                    as papers_above,
+        papers_at::bigint                       as papers_at,
+        nistep_threshold::bigint                as nistep_threshold,
+        nistep_papers::bigint                   as nistep_papers,
+        weight_cwts::double                     as weight_cwts,
+        weight_nistep::double                   as weight_nistep,
+        method::varchar                         as method,
+        weight::double                          as weight,
+        coauthorship::varchar                   as coauthorship,
+        countries::integer                      as countries,
+        institutions::integer                   as institutions,
+        country_list::varchar                   as country_list
+    from classified
 )
 
 select * from final

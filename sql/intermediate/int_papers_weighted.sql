@@ -1,4 +1,6 @@
 /* Top10% weight of every selected paper under both methods (cwts, nistep) and the configured one. */
+-- materialized: view
+-- (a join to the few cells: cheaper to repeat for an audit than to copy every paper once more)
 with
 
 papers as (

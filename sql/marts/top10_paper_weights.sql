@@ -2,10 +2,6 @@
 with
 
 papers as (
-    select * from int_papers_weighted
-),
-
-classes as (
     select * from int_papers_coauthorship_classified
 ),
 
@@ -25,13 +21,12 @@ final as (
         papers.weight::double               as weight,
         papers.weight_cwts::double          as weight_cwts,
         papers.weight_nistep::double        as weight_nistep,
-        classes.coauthorship::varchar       as coauthorship,
-        classes.countries::integer          as countries,
-        classes.institutions::integer       as institutions,
-        classes.country_list::varchar       as country_list,
+        papers.coauthorship::varchar        as coauthorship,
+        papers.countries::integer           as countries,
+        papers.institutions::integer        as institutions,
+        papers.country_list::varchar        as country_list,
         papers.source::varchar              as source
     from papers
-    inner join classes using (paper_id)
 )
 
 select * from final

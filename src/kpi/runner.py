@@ -17,6 +17,9 @@ LAYERS = ("staging", "intermediate", "marts")
 RAW_SCHEMA, SEED_SCHEMA, CONFIG_SCHEMA = "raw", "seeds", "config"
 _HEADER = re.compile(r"^\s*/\*\s*(?P<text>.+?)\s*\*/")
 _AUDIT_HEADER = re.compile(r"^(?P<severity>error|warn)\s*:\s*(?P<text>.+)$", re.IGNORECASE)
+# `-- materialized: view|table` on the line right after the header
+_MATERIALIZED = re.compile(r"[ \t]*\r?\n[ \t]*--[ \t]*materialized[ \t]*:[ \t]*(?P<kind>\S*)")
+MATERIALIZATIONS = ("view", "table")
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Node:
     sql: str
     description: str
     layer: str
+    materialized: str = "table"  # models only: view or table
     models: set[str] = field(default_factory=set)
     datasets: set[str] = field(default_factory=set)
     seeds: set[str] = field(default_factory=set)
@@ -76,6 +80,16 @@ def _load_node(path: Path, layer: str) -> Node:
     if not header:
         raise DefinitionError(f"{path}: the file must start with a one-line /* description */")
     node = Node(path.stem, path, sql, header["text"], layer)
+    # staging only renames and casts: a view, so big inputs are not copied once more
+    node.materialized = "view" if layer == "staging" else "table"
+    directive = _MATERIALIZED.match(sql, header.end())
+    if directive:
+        if layer == "audits" or directive["kind"] not in MATERIALIZATIONS:
+            raise DefinitionError(
+                f"{path}: `-- materialized: {directive['kind']}` is not allowed here; "
+                f"a model is one of {', '.join(MATERIALIZATIONS)} (audits are neither)"
+            )
+        node.materialized = directive["kind"]
     if layer == "audits":
         parsed = _AUDIT_HEADER.match(node.description)
         if not parsed:
@@ -167,7 +181,12 @@ class Project:
 
 
 def run_models(con: duckdb.DuckDBPyConnection, project: Project, present: set[str]) -> list[str]:
-    """Create each runnable model, and everything it reads, as a table in dependency order."""
+    """Create each runnable model, and everything it reads, in dependency order.
+
+    A model is a table unless it says `-- materialized: view` below its header (staging
+    models are views unless they say `table`): a view suits a big relation each consumer
+    reads only a few columns of, once.
+    """
     needed = {name for name in project.models if project.runnable(name, present)}
     needed |= {up for name in needed for up in project.upstream(name)}
     built: list[str] = []
@@ -175,10 +194,8 @@ def run_models(con: duckdb.DuckDBPyConnection, project: Project, present: set[st
         if name not in needed:
             continue
         model = project.models[name]
-        # staging only renames and casts: a view, so big inputs are not copied once more
-        kind = "view" if model.layer == "staging" else "table"
         try:
-            con.execute(f'create or replace {kind} "{name}" as {model.sql}')
+            con.execute(f'create or replace {model.materialized} "{name}" as {model.sql}')
         except duckdb.Error as exc:
             raise DefinitionError(f"{model.path}: {type(exc).__name__}: {exc}") from exc
         built.append(name)

@@ -67,12 +67,14 @@ def country_credits(affiliations: pl.DataFrame) -> dict[str, dict[str, Fraction]
     units: dict[str, set] = defaultdict(set)
     for row in affiliations.iter_rows(named=True):
         if row["country"] is not None:
-            name = row["institution"] or f"#address {row['address_seq']}"
-            units[row["paper_id"]].add((row["country"], name))
+            # one institution: a (trimmed) name in one country, or an address without a name
+            name = row["institution"]
+            unit = (name.strip(), None) if name is not None else (None, row["address_seq"])
+            units[row["paper_id"]].add((row["country"], *unit))
     credits = {}
     for paper_id, paper_units in units.items():
         shares: dict[str, Fraction] = defaultdict(Fraction)
-        for country, _ in paper_units:
+        for country, *_ in paper_units:
             shares[country] += Fraction(1, len(paper_units))
         credits[paper_id] = dict(shares)
     return credits
