@@ -135,13 +135,13 @@ def check_in_duckdb(
     con = duckdb.connect(config=engine_config(settings))
     relations = {}
     for name, input_file in sorted(in_duckdb.items()):
-        file, contract = str(input_file.path), contracts[name]
-        rows, failures = sql_checks.check_parquet(con, name, input_file.path, contract, file)
+        path, contract = input_file.path, contracts[name]
+        present, rows = sql_checks.parquet_columns(con, path), input_file.rows
+        failures = sql_checks.check_parquet(con, name, path, contract, str(path), present, rows)
         report.datasets[name] = DatasetResult(
-            name, file, rows, count_checks(contract), failures, checked_by="duckdb"
+            name, str(path), rows, count_checks(contract), failures, checked_by="duckdb"
         )
-        present = sql_checks.parquet_columns(con, input_file.path)
-        relations[name] = sql_checks.checked_relation(contract, present, input_file.path)
+        relations[name] = sql_checks.checked_relation(contract, present, path)
     for name, frame in frames.items():
         con.register(f"_frame_{name}", frame.with_row_index(sql_checks.ROW, offset=1).to_arrow())
         relations[name] = f'"_frame_{name}"'

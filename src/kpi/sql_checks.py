@@ -51,11 +51,6 @@ def parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str
     return {name: dtype for name, dtype, *_ in rows}
 
 
-def parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    query = f"select sum(num_rows) from parquet_file_metadata({literal(str(path))})"
-    return int(con.execute(query).fetchall()[0][0] or 0)
-
-
 def cast_expr(name: str, source_type: str | None, target: str) -> str:
     """The contract-typed value of a column; NULL where the cell cannot be read as the type."""
     duck = DUCKDB_TYPES[target]
@@ -158,10 +153,19 @@ def _relation(contract: Contract, present: dict[str, str], source: str, row: str
 
 
 def check_parquet(
-    con: duckdb.DuckDBPyConnection, dataset: str, path: Path, contract: Contract, file: str
-) -> tuple[int, list[Failure]]:
-    """Every contract failure of one Parquet input, foreign keys aside: (rows, failures)."""
-    present = parquet_columns(con, path)
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    path: Path,
+    contract: Contract,
+    file: str,
+    present: dict[str, str],
+    rows: int,
+) -> list[Failure]:
+    """Every contract failure of one Parquet input, foreign keys aside.
+
+    `present` is the file's schema (parquet_columns) and `rows` its row count, both read once
+    by the caller, which also builds the foreign-key relation from them.
+    """
     failures = [
         Failure(dataset, file, None, name, "column_in_contract", name)
         for name in present
@@ -170,12 +174,10 @@ def check_parquet(
     for name, col in contract.columns.items():
         if name not in present and not col.nullable:
             failures.append(Failure(dataset, file, None, name, "column_present", None))
-    rows = parquet_rows(con, path)
     if rows == 0:
-        failures.append(Failure(dataset, file, None, None, "not_empty", "0 rows"))
-        return rows, failures
+        return [*failures, Failure(dataset, file, None, None, "not_empty", "0 rows")]
     relation = checked_relation(contract, present, path)
-    return rows, failures + _relation_failures(con, dataset, file, relation, contract, present)
+    return failures + _relation_failures(con, dataset, file, relation, contract, present)
 
 
 def _relation_failures(con, dataset, file, relation, contract: Contract, present) -> list[Failure]:
