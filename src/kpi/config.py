@@ -93,6 +93,17 @@ class EngineOptions(_Section):
         None, description="where DuckDB spills past memory_limit (default: .tmp in the working dir)"
     )
     threads: int | None = Field(None, ge=1, description="DuckDB threads (default: all cores)")
+    preserve_insertion_order: bool = Field(
+        True,
+        description="DuckDB preserve_insertion_order; false lets it reorder unordered results "
+        "(exports and audits order their rows themselves)",
+    )
+    storage: Literal["memory", "disk"] = Field(
+        "memory",
+        description="where the models' tables live: memory, or disk (a DuckDB file in "
+        "temp_directory, else beside out, deleted after the run): compressed and paged out "
+        "past memory_limit, for runs whose tables outgrow the memory",
+    )
 
 
 class Settings(BaseSettings):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,15 +170,32 @@ def config_params(settings: Settings) -> pl.DataFrame:
     return pl.DataFrame([flat])
 
 
+@contextmanager
+def model_database(settings: Settings) -> Iterator[str]:
+    """Where the models' tables live: memory, or with `[engine] storage = "disk"` a DuckDB file
+    (compressed, paged out past memory_limit) in a directory of its own, deleted afterwards."""
+    if settings.engine.storage == "memory":
+        yield ":memory:"
+        return
+    parent = settings.engine.temp_directory or settings.out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix=".kpi-models-", dir=parent))
+    try:
+        yield str(directory / "models.duckdb")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def connect(
-    settings: Settings, defs: Definitions, validated: Validated
+    settings: Settings, defs: Definitions, validated: Validated, database: str = ":memory:"
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory database: raw.<dataset> (empty when absent), seeds.* and config.params.
+    """A database (in memory unless `database` names a file): raw.<dataset> (empty when
+    absent), seeds.* and config.params.
 
     Inputs are views over the validated frames' Arrow memory (no copy: at 10M papers a copy
     costs gigabytes); seeds and parameters are small tables.
     """
-    con = duckdb.connect(config=engine_config(settings))
+    con = duckdb.connect(database, config=engine_config(settings))
     for schema in (RAW_SCHEMA, SEED_SCHEMA, "config"):
         con.execute(f"create schema {schema}")
     for name, input_file in sorted(validated.files.items()):
@@ -210,6 +230,7 @@ def engine_config(settings: Settings) -> dict[str, str]:
         "memory_limit": engine.memory_limit,
         "temp_directory": engine.temp_directory and str(engine.temp_directory),
         "threads": engine.threads and str(engine.threads),
+        "preserve_insertion_order": str(engine.preserve_insertion_order).lower(),
     }
     return {k: v for k, v in options.items() if v is not None}
 
@@ -280,6 +301,8 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
     defs: Definitions | None = None
     validated: Validated | None = None
     audits: list[AuditResult] = []
+    # closes the models' database (and deletes it when on disk) however the run ends
+    resources = ExitStack()
     try:
         progress("loading definitions")
         defs = Definitions.load(settings)
@@ -298,10 +321,15 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
             raise ValidationFailed(validated.report)
         if gx_report is not None and not gx_report.passed:
             raise gx_suites.GxValidationFailed(gx_report)
-        con, built, audits = build(settings, defs, validated, progress)
+        database = resources.enter_context(model_database(settings))
+        seconds: dict[str, float] = {}
+        con, built, audits = build(settings, defs, validated, progress, database, seconds)
+        resources.callback(con.close)
         record["models"] = {
             "built": built,
             "skipped": sorted(set(defs.project.models) - set(built)),
+            "storage": settings.engine.storage,
+            "seconds": seconds,
         }
         record["audits"] = [a.__dict__ for a in audits]
         raise_for_failed_audits(audits)
@@ -326,15 +354,18 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         if settings.export.excel:
             progress("writing indicators.xlsx")
             excel.write_workbook(staging / "indicators", defs.marts, staging / "indicators.xlsx")
+        resources.close()
         record["status"] = "success"
         progress("writing reports and manifest")
     except KpiError as exc:
+        resources.close()
         record["status"] = "failed"
         record["failure"] = {"type": type(exc).__name__, "message": str(exc)}
         _finish(record, staging, started, defs, validated)
         destination = outputs.publish_failure(staging, settings.out)
         return RunResult("failed", destination, record, validated and validated.report, audits, exc)
     except BaseException:
+        resources.close()
         outputs.discard(staging)
         raise
     _finish(record, staging, started, defs, validated)
@@ -347,11 +378,14 @@ def build(
     defs: Definitions,
     validated: Validated,
     progress: Progress = lambda _m: None,
+    database: str = ":memory:",
+    seconds: dict[str, float] | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, list[str], list[AuditResult]]:
-    """The SQL models, then the audits, in a fresh database (for `kpi run` and `kpi targets`)."""
+    """The SQL models, then the audits, in a fresh database (for `kpi run` and `kpi targets`);
+    `seconds` gets each model's wall time."""
     progress("running SQL models")
-    con = connect(settings, defs, validated)
-    built = run_models(con, defs.project, set(validated.files))
+    con = connect(settings, defs, validated, database)
+    built = run_models(con, defs.project, set(validated.files), seconds)
     progress("running audits")
     return con, built, run_audits(con, defs.project, set(built))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -46,6 +47,7 @@ class AuditResult:
     rows: int
     sample: list[dict]
     skipped: bool = False
+    seconds: float | None = None  # wall time of the query (None when skipped)
 
 
 def _references(path: Path, sql: str) -> tuple[set[str], set[str], set[str]]:
@@ -180,8 +182,14 @@ class Project:
         return not datasets or bool(datasets & present)
 
 
-def run_models(con: duckdb.DuckDBPyConnection, project: Project, present: set[str]) -> list[str]:
-    """Create each runnable model, and everything it reads, in dependency order.
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    project: Project,
+    present: set[str],
+    seconds: dict[str, float] | None = None,
+) -> list[str]:
+    """Create each runnable model, and everything it reads, in dependency order; `seconds`
+    gets each one's wall time (a view's is its definition only: it runs where it is read).
 
     A model is a table unless it says `-- materialized: view` below its header (staging
     models are views unless they say `table`): a view suits a big relation each consumer
@@ -194,16 +202,22 @@ def run_models(con: duckdb.DuckDBPyConnection, project: Project, present: set[st
         if name not in needed:
             continue
         model = project.models[name]
+        started = time.perf_counter()
         try:
             con.execute(f'create or replace {model.materialized} "{name}" as {model.sql}')
         except duckdb.Error as exc:
             raise DefinitionError(f"{model.path}: {type(exc).__name__}: {exc}") from exc
+        if seconds is not None:
+            seconds[name] = round(time.perf_counter() - started, 3)
         built.append(name)
     return built
 
 
 def run_audits(
-    con: duckdb.DuckDBPyConnection, project: Project, built: set[str], sample_rows: int = 20
+    con: duckdb.DuckDBPyConnection,
+    project: Project,
+    built: set[str],
+    sample_rows: int = 20,
 ) -> list[AuditResult]:
     """Run every audit whose models were built; each returns the rows that break its rule."""
     results = []
@@ -211,15 +225,20 @@ def run_audits(
         if not project.upstream(name) <= built:
             results.append(AuditResult(name, audit.severity, audit.description, 0, [], True))
             continue
+        started = time.perf_counter()
         try:
-            # run the query once: its rows are counted and sampled from a temporary table
+            # run the query once: its rows are counted and sampled from a temporary table;
+            # the sample is ordered here, so it is the same whatever order the rows were kept in
             con.execute(f"create or replace temp table _audit_rows as {audit.sql}")
             count = con.execute("select count(*) from _audit_rows").fetchall()[0][0]
-            cursor = con.execute(f"select * from _audit_rows limit {sample_rows}")
+            cursor = con.execute(f"select * from _audit_rows order by all limit {sample_rows}")
             columns = [d[0] for d in cursor.description]
             sample = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
             con.execute("drop table _audit_rows")
         except duckdb.Error as exc:
             raise DefinitionError(f"{audit.path}: {type(exc).__name__}: {exc}") from exc
-        results.append(AuditResult(name, audit.severity, audit.description, count, sample))
+        seconds = round(time.perf_counter() - started, 3)
+        results.append(
+            AuditResult(name, audit.severity, audit.description, count, sample, seconds=seconds)
+        )
     return results

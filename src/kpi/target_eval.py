@@ -701,13 +701,23 @@ def check_targets(
 
 
 def check_data(settings: Settings) -> TargetCheck:
-    """`kpi targets`: validate the inputs, build the marts in memory and evaluate (no export)."""
-    from kpi.pipeline import Definitions, build, raise_for_failed_audits, read_and_validate
+    """`kpi targets`: validate the inputs, build the marts and evaluate (no export)."""
+    from kpi.pipeline import (
+        Definitions,
+        build,
+        model_database,
+        raise_for_failed_audits,
+        read_and_validate,
+    )
 
     defs = Definitions.load(settings)
     validated = read_and_validate(settings, defs)
     if not validated.report.passed:
         raise ValidationFailed(validated.report)
-    con, _, audits = build(settings, defs, validated)
-    raise_for_failed_audits(audits)
-    return check_targets(con, settings, defs.marts, validated.frames.get("observations"))
+    with model_database(settings) as database:
+        con, _, audits = build(settings, defs, validated, database=database)
+        try:
+            raise_for_failed_audits(audits)
+            return check_targets(con, settings, defs.marts, validated.frames.get("observations"))
+        finally:
+            con.close()

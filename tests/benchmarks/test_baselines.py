@@ -46,3 +46,49 @@ def test_baseline_matches_the_engines_whole_counting_table(baselines, engine_and
     # the World row holds exactly a tenth of its papers in Top10% in every window and field
     world = joined.filter(pl.col("country") == "WLD")
     assert ((world["top10_papers_baseline"] - 0.1 * world["papers_baseline"]).abs() < 1e-9).all()
+
+
+FULL_VALUES = [*VALUES, "top10_domestic", "top10_unknown"]
+
+
+@pytest.fixture(scope="module")
+def engine_full_table(engine_and_data):
+    _, root = engine_and_data
+    table = indicator(root / "out", "top10_coauthorship")
+    return table.select(*KEY, "counting", "period_end", "years", *FULL_VALUES)
+
+
+@pytest.mark.parametrize("engine", ["pandas_full", "duckdb_full"])
+def test_full_baseline_matches_every_number_of_the_engines_table(
+    baselines, engine_and_data, engine_full_table, engine
+):
+    _, root = engine_and_data
+    out = root / f"{engine}.parquet"
+    if engine == "pandas_full":
+        baselines.run_pandas_full(root / "data", out)
+    else:
+        baselines.run_duckdb(root / "data", out, full=True)
+    got = pl.read_parquet(out)
+    expected = engine_full_table
+    assert set(expected["counting"]) == {"whole", "fractional"}
+    assert got.height == expected.height > 2_000
+    joined = expected.join(got, on=[*KEY, "counting"], how="inner", suffix="_baseline")
+    assert joined.height == expected.height
+    assert (joined["years"] == joined["years_baseline"]).all()
+    for column in FULL_VALUES:
+        diff = (joined[column] - joined[f"{column}_baseline"]).abs().max()
+        assert diff < 1e-9, column
+    # a located paper's fractional credits add up to 1: per window and field the countries'
+    # fractional Top10% papers are the World's less those of papers with no located country
+    fractional = joined.filter(pl.col("counting") == "fractional")
+    cells = ["period_start", "field"]
+    countries = (
+        fractional.filter(pl.col("country") != "WLD")
+        .group_by(cells)
+        .agg(pl.col("top10_papers_baseline").sum().alias("countries"))
+    )
+    world = fractional.filter(pl.col("country") == "WLD").join(countries, on=cells)
+    assert world.height == fractional.filter(pl.col("country") == "WLD").height
+    assert world["top10_unknown_baseline"].sum() > 0
+    located = world["top10_papers_baseline"] - world["top10_unknown_baseline"]
+    assert ((world["countries"] - located).abs() < 1e-9).all()
