@@ -3,7 +3,7 @@
 import shutil
 
 from kpi.config import load_settings
-from kpi.errors import AuditFailed
+from kpi.errors import AuditFailed, DefinitionError
 from kpi.pipeline import Definitions, connect, read_and_validate
 from tests.helpers import run_pipeline
 
@@ -99,3 +99,16 @@ def test_manifest_times_every_built_model_and_audit(tmp_path, repo):
     assert all(isinstance(s, float) and s >= 0 for s in models["seconds"].values())
     for audit in result.manifest["audits"]:
         assert (audit["seconds"] is None) == audit["skipped"]
+
+
+def test_a_failed_model_keeps_the_seconds_of_those_before_it(tmp_path, repo):
+    sql = tmp_path / "sql"
+    shutil.copytree(repo / "sql", sql)
+    (sql / "intermediate" / "int_zz_broken.sql").write_text(
+        "/* Fails on purpose. */\nselect error('boom') as x from stg_papers\n"
+    )
+    result = run_pipeline(repo / "data", tmp_path / "out", sql=sql)
+    assert isinstance(result.error, DefinitionError)
+    assert "int_zz_broken.sql" in str(result.error)
+    seconds = result.manifest["models"]["seconds"]
+    assert "stg_papers" in seconds and "int_zz_broken" not in seconds

@@ -303,6 +303,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
     audits: list[AuditResult] = []
     # closes the models' database (and deletes it when on disk) however the run ends
     resources = ExitStack()
+    seconds: dict[str, float] = {}
     try:
         progress("loading definitions")
         defs = Definitions.load(settings)
@@ -322,7 +323,6 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         if gx_report is not None and not gx_report.passed:
             raise gx_suites.GxValidationFailed(gx_report)
         database = resources.enter_context(model_database(settings))
-        seconds: dict[str, float] = {}
         con, built, audits = build(settings, defs, validated, progress, database, seconds)
         resources.callback(con.close)
         record["models"] = {
@@ -359,6 +359,8 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         progress("writing reports and manifest")
     except KpiError as exc:
         resources.close()
+        if seconds and "models" not in record:  # the models that ran before one failed
+            record["models"] = {"storage": settings.engine.storage, "seconds": seconds}
         record["status"] = "failed"
         record["failure"] = {"type": type(exc).__name__, "message": str(exc)}
         _finish(record, staging, started, defs, validated)
@@ -385,9 +387,13 @@ def build(
     `seconds` gets each model's wall time."""
     progress("running SQL models")
     con = connect(settings, defs, validated, database)
-    built = run_models(con, defs.project, set(validated.files), seconds)
-    progress("running audits")
-    return con, built, run_audits(con, defs.project, set(built))
+    try:
+        built = run_models(con, defs.project, set(validated.files), seconds)
+        progress("running audits")
+        return con, built, run_audits(con, defs.project, set(built))
+    except BaseException:
+        con.close()
+        raise
 
 
 def raise_for_failed_audits(audits: list[AuditResult]) -> None:
