@@ -179,7 +179,9 @@ ids = st.sampled_from(["p1", "p2", "p3", None])
 ints = st.one_of(st.none(), st.integers(-5, 2300))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     paper_rows=st.lists(st.tuples(ids, ints, ints), min_size=1, max_size=8),
     affiliation_rows=st.lists(
@@ -269,9 +271,7 @@ def test_a_run_on_large_inputs_fails_with_every_bad_row_and_writes_nothing(tmp_p
     )
     bad.write_parquet(data / "papers.parquet")
     out = tmp_path / "out"
-    result = kpi(
-        "run", "--data", data, "--out", out, env={"KPI_VALIDATION__ENGINE": "duckdb"}
-    )
+    result = kpi("run", "--data", data, "--out", out, env={"KPI_VALIDATION__ENGINE": "duckdb"})
     assert result.returncode == 1, result.stdout + result.stderr
     assert not (out / "indicators").exists()
     failed = pl.read_csv(out / "validation" / "failures.csv")
