@@ -214,10 +214,7 @@ def run_models(
 
 
 def run_audits(
-    con: duckdb.DuckDBPyConnection,
-    project: Project,
-    built: set[str],
-    sample_rows: int = 20,
+    con: duckdb.DuckDBPyConnection, project: Project, built: set[str], sample_rows: int = 20
 ) -> list[AuditResult]:
     """Run every audit whose models were built; each returns the rows that break its rule."""
     results = []
