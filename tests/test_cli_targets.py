@@ -115,3 +115,14 @@ def test_a_bad_observation_row_is_reported_with_row_and_column(kpi, default_data
     assert result.returncode == 1
     assert "observations" in result.stdout + result.stderr
     assert "dtype(float64)" in result.stderr and "third" in result.stderr
+
+
+def test_targets_with_tables_on_disk_gives_the_same_statuses_and_cleans_up(kpi, tmp_path):
+    spill = tmp_path / "spill"
+    env = {"KPI_ENGINE__STORAGE": "disk", "KPI_ENGINE__TEMP_DIRECTORY": str(spill)}
+    on_disk = kpi("targets", "--json", env=env)
+    in_memory = kpi("targets", "--json")
+    assert on_disk.returncode == in_memory.returncode == 0, on_disk.stderr
+    assert json.loads(on_disk.stdout) == json.loads(in_memory.stdout)
+    # the models' database lived under temp_directory only while the command ran
+    assert spill.is_dir() and list(spill.iterdir()) == []
