@@ -35,11 +35,11 @@ FULL_COLUMNS = ["country", "period_start", "period_end", "years", "field", "coun
                 *FULL_VALUES]  # fmt: skip
 
 
-def duckdb_query(data: Path) -> str:
-    """The whole table as one query, aggregating to (year, field, country) before windows."""
+def _weights_ctes(data: Path) -> str:
+    """CTEs papers (selected), weights (cwts per cell and citation count) and weighted (each
+    paper with its weight): the start of both DuckDB baselines."""
     doc_types = ", ".join(f"'{d}'" for d in DOC_TYPES)
-    return f"""
-    with papers as (
+    return f"""papers as (
         select paper_id, pub_year,
                coalesce(nullif(trim(field), ''), 'Unclassified') as field, citations
         from read_parquet('{data}/papers.parquet')
@@ -56,6 +56,25 @@ def duckdb_query(data: Path) -> str:
         from at_count
         window cell as (partition by field, pub_year)
     ),
+    weighted as (
+        select papers.paper_id, papers.pub_year, papers.field, weights.weight
+        from papers join weights using (field, pub_year, citations)
+    ),"""
+
+
+# the moving windows of WINDOW_YEARS from the first to the last publication year of `papers`
+_WINDOWS_CTES = f"""span as (select min(pub_year) as first, max(pub_year) as last from papers),
+    windows as (
+        select s as period_start, least(s + {WINDOW_YEARS} - 1, last) as period_end,
+               least(s + {WINDOW_YEARS} - 1, last) - s + 1 as years
+        from span, unnest(range(first, greatest(first, last - {WINDOW_YEARS} + 1) + 1)) t(s)
+    ),"""
+
+
+def duckdb_query(data: Path) -> str:
+    """The whole table as one query, aggregating to (year, field, country) before windows."""
+    return f"""
+    with {_weights_ctes(data)}
     paper_countries as (
         select distinct paper_id, country
         from read_parquet('{data}/affiliations.parquet')
@@ -64,10 +83,6 @@ def duckdb_query(data: Path) -> str:
     located as (
         select paper_id, country, count(*) over (partition by paper_id) >= 2 as intl
         from paper_countries
-    ),
-    weighted as (
-        select papers.paper_id, papers.pub_year, papers.field, weights.weight
-        from papers join weights using (field, pub_year, citations)
     ),
     credit as (
         select w.pub_year, w.field, l.country, l.intl, w.weight
@@ -84,12 +99,7 @@ def duckdb_query(data: Path) -> str:
                coalesce(sum(weight) filter (where intl), 0) as top10_intl
         from credit group by all
     ),
-    span as (select min(pub_year) as first, max(pub_year) as last from papers),
-    windows as (
-        select s as period_start, least(s + {WINDOW_YEARS} - 1, last) as period_end,
-               least(s + {WINDOW_YEARS} - 1, last) - s + 1 as years
-        from span, unnest(range(first, greatest(first, last - {WINDOW_YEARS} + 1) + 1)) t(s)
-    ),
+    {_WINDOWS_CTES}
     summed as (
         select period_start, period_end, years,
                case when grouping(field) = 1 then 'ALL' else field end as field, country,
@@ -115,7 +125,6 @@ def duckdb_full_query(data: Path) -> str:
     with two or more countries is international, one country domestic, none unknown (only
     the World counts those).
     """
-    doc_types = ", ".join(f"'{d}'" for d in DOC_TYPES)
     sums = ", ".join(
         f"sum({v}_{c}) as {v}_{c}" for v in FULL_VALUES for c in ("whole", "fractional")
     )
@@ -126,23 +135,7 @@ def duckdb_full_query(data: Path) -> str:
         for c in ("whole", "fractional")
     )
     return f"""
-    with papers as (
-        select paper_id, pub_year,
-               coalesce(nullif(trim(field), ''), 'Unclassified') as field, citations
-        from read_parquet('{data}/papers.parquet')
-        where lower(trim(doc_type)) in ({doc_types})
-    ),
-    at_count as (
-        select field, pub_year, citations, count(*) as n_at from papers group by all
-    ),
-    weights as (
-        select field, pub_year, citations,
-               greatest(0, least(1, ({TOP_SHARE} * sum(n_at) over cell - coalesce(sum(n_at) over (
-                   cell order by citations desc rows between unbounded preceding and 1 preceding
-               ), 0)) / n_at)) as weight
-        from at_count
-        window cell as (partition by field, pub_year)
-    ),
+    with {_weights_ctes(data)}
     institutions as (
         select paper_id, country, count(*) as institutions
         from (
@@ -160,10 +153,6 @@ def duckdb_full_query(data: Path) -> str:
                row_number() over paper = 1 as first
         from institutions
         window paper as (partition by paper_id)
-    ),
-    weighted as (
-        select papers.paper_id, papers.pub_year, papers.field, weights.weight
-        from papers join weights using (field, pub_year, citations)
     ),
     credit as (
         select w.pub_year, w.field, l.country,
@@ -196,12 +185,7 @@ def duckdb_full_query(data: Path) -> str:
                    as top10_unknown_fractional
         from credit group by all
     ),
-    span as (select min(pub_year) as first, max(pub_year) as last from papers),
-    windows as (
-        select s as period_start, least(s + {WINDOW_YEARS} - 1, last) as period_end,
-               least(s + {WINDOW_YEARS} - 1, last) - s + 1 as years
-        from span, unnest(range(first, greatest(first, last - {WINDOW_YEARS} + 1) + 1)) t(s)
-    ),
+    {_WINDOWS_CTES}
     summed as (
         select period_start::integer as period_start, period_end::integer as period_end,
                years::integer as years,
