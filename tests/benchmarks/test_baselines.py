@@ -30,19 +30,27 @@ def engine_and_data(tmp_path_factory):
     return whole.select(*KEY, "period_end", "years", *VALUES), root
 
 
+def joined_on_equal_rows(
+    expected: pl.DataFrame, got: pl.DataFrame, on: list[str], same: str, values: list[str]
+) -> pl.DataFrame:
+    """The two tables joined row for row: the same rows, `same` equal, each value within 1e-9."""
+    assert got.height == expected.height
+    joined = expected.join(got, on=on, how="inner", suffix="_baseline")
+    assert joined.height == expected.height
+    assert (joined[same] == joined[f"{same}_baseline"]).all()
+    for column in values:
+        diff = (joined[column] - joined[f"{column}_baseline"]).abs().max()
+        assert diff < 1e-9, column
+    return joined
+
+
 @pytest.mark.parametrize("engine", ["pandas", "duckdb"])
 def test_baseline_matches_the_engines_whole_counting_table(baselines, engine_and_data, engine):
     expected, root = engine_and_data
     out = root / f"{engine}.parquet"
     getattr(baselines, f"run_{engine}")(root / "data", out)
-    got = pl.read_parquet(out)
-    assert got.height == expected.height > 1_000
-    joined = expected.join(got, on=KEY, how="inner", suffix="_baseline")
-    assert joined.height == expected.height
-    assert (joined["period_end"] == joined["period_end_baseline"]).all()
-    for column in VALUES:
-        diff = (joined[column] - joined[f"{column}_baseline"]).abs().max()
-        assert diff < 1e-9, column
+    assert expected.height > 1_000
+    joined = joined_on_equal_rows(expected, pl.read_parquet(out), KEY, "period_end", VALUES)
     # the World row holds exactly a tenth of its papers in Top10% in every window and field
     world = joined.filter(pl.col("country") == "WLD")
     assert ((world["top10_papers_baseline"] - 0.1 * world["papers_baseline"]).abs() < 1e-9).all()
@@ -68,16 +76,11 @@ def test_full_baseline_matches_every_number_of_the_engines_table(
         baselines.run_pandas_full(root / "data", out)
     else:
         baselines.run_duckdb(root / "data", out, full=True)
-    got = pl.read_parquet(out)
     expected = engine_full_table
     assert set(expected["counting"]) == {"whole", "fractional"}
-    assert got.height == expected.height > 2_000
-    joined = expected.join(got, on=[*KEY, "counting"], how="inner", suffix="_baseline")
-    assert joined.height == expected.height
-    assert (joined["years"] == joined["years_baseline"]).all()
-    for column in FULL_VALUES:
-        diff = (joined[column] - joined[f"{column}_baseline"]).abs().max()
-        assert diff < 1e-9, column
+    assert expected.height > 2_000
+    got = pl.read_parquet(out)
+    joined = joined_on_equal_rows(expected, got, [*KEY, "counting"], "years", FULL_VALUES)
     # a located paper's fractional credits add up to 1: per window and field the countries'
     # fractional Top10% papers are the World's less those of papers with no located country
     fractional = joined.filter(pl.col("counting") == "fractional")
