@@ -301,7 +301,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
     defs: Definitions | None = None
     validated: Validated | None = None
     audits: list[AuditResult] = []
-    # closes the models' database (and deletes it when on disk) however the run ends
+    # the models' database: closed (and deleted when on disk) in `finally`, however the run ends
     resources = ExitStack()
     seconds: dict[str, float] = {}
     try:
@@ -354,11 +354,8 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         if settings.export.excel:
             progress("writing indicators.xlsx")
             excel.write_workbook(staging / "indicators", defs.marts, staging / "indicators.xlsx")
-        resources.close()
         record["status"] = "success"
-        progress("writing reports and manifest")
     except KpiError as exc:
-        resources.close()
         if seconds and "models" not in record:  # the models that ran before one failed
             record["models"] = {"storage": settings.engine.storage, "seconds": seconds}
         record["status"] = "failed"
@@ -367,9 +364,11 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         destination = outputs.publish_failure(staging, settings.out)
         return RunResult("failed", destination, record, validated and validated.report, audits, exc)
     except BaseException:
-        resources.close()
         outputs.discard(staging)
         raise
+    finally:
+        resources.close()
+    progress("writing reports and manifest")
     _finish(record, staging, started, defs, validated)
     outputs.publish(staging, settings.out)
     return RunResult("success", settings.out, record, validated.report, audits)
