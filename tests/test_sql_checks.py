@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,12 +24,20 @@ from .helpers import write_csv
 COLUMNS = ["dataset", "row", "column", "check", "value", "severity"]
 
 
-def failures(data: Path, engine: str) -> list[tuple]:
+def failures(data: Path, engine: str, **validation) -> list[tuple]:
     """The validation failures of a data directory, with the given engine for Parquet inputs."""
-    settings = load_settings(None, data=data, validation={"engine": engine})
+    settings = load_settings(None, data=data, validation={"engine": engine, **validation})
     validated = read_and_validate(settings, Definitions.load(settings))
     frame = validated.report.failures_frame().select(COLUMNS)
     return sorted(frame.iter_rows(), key=repr)
+
+
+def proven(data: Path, **validation) -> dict[str, list[str]]:
+    """The rules each input's Parquet statistics proved (checked in DuckDB)."""
+    settings = load_settings(None, data=data, validation={"engine": "duckdb", **validation})
+    summary = read_and_validate(settings, Definitions.load(settings)).report.summary()
+    inputs = ("papers", "affiliations")
+    return {n: d["proven_by_statistics"] for n, d in summary["datasets"].items() if n in inputs}
 
 
 def checked_by(data: Path, engine: str) -> dict[str, str]:
@@ -78,23 +87,47 @@ def test_a_clean_pair_passes_in_duckdb_and_is_recorded_as_checked_there(tmp_path
     assert checked_by(data, "auto") == {"papers": "pandera", "affiliations": "pandera"}
 
 
-def test_every_kind_of_failure_is_reported_the_same_by_both_engines(tmp_path):
-    data = data_dir(
-        tmp_path,
-        papers=papers(
+def bad_frames() -> dict[str, pl.DataFrame]:
+    """Every kind of row failure, stored as the contracts' types (so statistics could prove)."""
+    return {
+        "papers": papers(
             paper_id=["p1", "p2", "p2", None],
-            pub_year=[1800, 2002, 2200, 2004],
+            pub_year=pl.Series([1800, 2002, 2200, 2004], dtype=pl.Int32),
             doc_type=["article", None, "article", "article"],
             citations=[1, -3, 2, 3],
         ),
-        affiliations=affiliations(
+        "affiliations": affiliations(
             paper_id=["p1", "p1", "p9", "p3"],
-            address_seq=[1, 1, 0, 1],
-            author_seq=[1, 1, None, None],
+            address_seq=pl.Series([1, 1, 0, 1], dtype=pl.Int32),
+            author_seq=pl.Series([1, 1, None, None], dtype=pl.Int32),
             author=["a", "a", "c", None],
             country=["JPN", "jp", None, "FRANCE"],
         ).with_columns(extra=pl.lit(1)),
-    )
+    }
+
+
+# how the same frame may reach us: polars (statistics, no encoding statistics), pyarrow
+# (statistics, dictionary pages: value checks run once per distinct value) and a writer that
+# records neither (every rule scanned); two rows per row group so rules span row groups
+WRITERS = {
+    "polars": lambda frame, path: frame.write_parquet(path, row_group_size=2),
+    "pyarrow": lambda frame, path: pq.write_table(frame.to_arrow(), path, row_group_size=2),
+    "bare": lambda frame, path: pq.write_table(
+        frame.to_arrow(), path, row_group_size=2, write_statistics=False, use_dictionary=False
+    ),
+}
+
+
+def written(tmp_path: Path, writer: str, frames: dict[str, pl.DataFrame]) -> Path:
+    data = tmp_path / writer
+    data.mkdir()
+    for name, frame in frames.items():
+        WRITERS[writer](frame, data / f"{name}.parquet")
+    return data
+
+
+def test_every_kind_of_failure_is_reported_the_same_by_both_engines(tmp_path):
+    data = data_dir(tmp_path, **bad_frames())
     by_duckdb, by_pandera = failures(data, "duckdb"), failures(data, "pandera")
     assert by_duckdb == by_pandera
     checks = {(f[0], f[1], f[3]) for f in by_duckdb}
@@ -119,6 +152,72 @@ def test_every_kind_of_failure_is_reported_the_same_by_both_engines(tmp_path):
         ("affiliations", 4, "foreign_key(papers.paper_id)"),
         ("affiliations", None, "column_in_contract"),
     } == checks
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_the_same_failures_whatever_wrote_the_file_and_with_statistics_off(tmp_path, writer):
+    data = written(tmp_path, writer, bad_frames())
+    by_pandera = failures(data, "pandera")
+    assert len(by_pandera) == 18  # the 18 worked out by hand in the test above
+    assert failures(data, "duckdb") == by_pandera
+    assert failures(data, "duckdb", parquet_statistics=False) == by_pandera
+
+
+def test_statistics_prove_only_what_no_row_breaks(tmp_path):
+    """Worked out by hand from bad_frames: a rule is proven only when no row group's null
+    count or integer bounds could hold a break, and only for columns stored as their type."""
+    frames = bad_frames()
+    frames["papers"] = frames["papers"].with_columns(pl.col("citations").cast(pl.Int32))
+    data = written(tmp_path, "pyarrow", frames)
+    assert proven(data) == {
+        # citations is stored as int32, not the contract's int64: its bounds prove nothing
+        "papers": ["pub_year: not_nullable", "citations: not_nullable"],
+        "affiliations": [
+            "paper_id: not_nullable",
+            "address_seq: not_nullable",
+            "author_seq: greater_than_or_equal_to(1)",  # rows 1-2 are 1, rows 3-4 null
+        ],
+    }
+    assert proven(data, parquet_statistics=False) == {"papers": [], "affiliations": []}
+    bare = written(tmp_path, "bare", frames)
+    assert proven(bare) == {"papers": [], "affiliations": []}
+    # the regex on country runs once per distinct value where the pages say there are few
+    con = duckdb.connect()
+    recorded = sql_checks.ColumnStatistics(0, True, 0, 1, dictionary=True)
+    not_recorded = sql_checks.ColumnStatistics(None, False, None, None, dictionary=False)
+    for directory, address_seq in ((data, recorded), (bare, not_recorded)):
+        stats = sql_checks.parquet_statistics(con, directory / "affiliations.parquet")
+        assert stats["address_seq"] == address_seq  # values 1, 1, 0, 1
+        assert stats["country"].dictionary is address_seq.dictionary
+
+
+def test_a_clean_file_stored_as_its_types_is_proven_without_a_scan(tmp_path):
+    frames = {
+        "papers": papers(pub_year=pl.Series([2001, 2002, 2003, 2004], dtype=pl.Int32)),
+        "affiliations": affiliations(
+            address_seq=pl.Series([1, 2, 1, 1], dtype=pl.Int32),
+            author_seq=pl.Series([1, 2, 1, None], dtype=pl.Int32),
+        ),
+    }
+    data = written(tmp_path, "polars", frames)
+    assert failures(data, "duckdb") == []
+    assert proven(data) == {
+        "papers": [
+            "paper_id: not_nullable",
+            "pub_year: not_nullable",
+            "pub_year: greater_than_or_equal_to(1900)",
+            "pub_year: less_than_or_equal_to(2100)",
+            "doc_type: not_nullable",
+            "citations: not_nullable",
+            "citations: greater_than_or_equal_to(0)",
+        ],
+        "affiliations": [
+            "paper_id: not_nullable",
+            "address_seq: not_nullable",
+            "address_seq: greater_than_or_equal_to(1)",
+            "author_seq: greater_than_or_equal_to(1)",
+        ],
+    }
 
 
 def test_cells_that_are_not_their_type_fail_once_and_whole_floats_are_integers(tmp_path):

@@ -66,6 +66,12 @@ class ValidationOptions(_Section):
     duckdb_min_rows: int = Field(
         1_000_000, ge=0, description="rows from which `auto` checks a Parquet input in DuckDB"
     )
+    parquet_statistics: bool = Field(
+        True,
+        description="when checking a Parquet input in DuckDB, take a rule as passed without "
+        "scanning when the file's own statistics prove it (a null count of 0 for "
+        "not_nullable, exact integer min/max within a range check); false scans every rule",
+    )
     gx: bool = Field(
         False,
         description="also run the Great Expectations suites in `kpi run` (about 3 s more; "

@@ -140,9 +140,16 @@ def check_in_duckdb(
     for name, input_file in sorted(in_duckdb.items()):
         path, contract = input_file.path, contracts[name]
         present, rows = sql_checks.parquet_columns(con, path), input_file.rows
-        failures = sql_checks.check_parquet(con, name, path, contract, str(path), present, rows)
+        statistics = (
+            sql_checks.parquet_statistics(con, path)
+            if settings.validation.parquet_statistics
+            else None
+        )
+        failures, proofs = sql_checks.check_parquet(
+            con, name, path, contract, str(path), present, rows, statistics
+        )
         report.datasets[name] = DatasetResult(
-            name, str(path), rows, count_checks(contract), failures, checked_by="duckdb"
+            name, str(path), rows, count_checks(contract), failures, "duckdb", proofs
         )
         relations[name] = sql_checks.checked_relation(contract, present, path)
     for name, frame in frames.items():

@@ -89,13 +89,97 @@ def typed_select(contract: Contract, present: dict[str, str], source: str) -> st
 
 @dataclass(frozen=True)
 class _Rule:
-    """One row-wise rule: rows where `fails` is true break it; `value` is what the report shows."""
+    """One row-wise rule: rows where `fails` is true break it; `value` is what the report shows.
+
+    `kind` is the contract's check (ge, isin, ...), not_nullable, or row (a row check);
+    `arg` its argument. They let Parquet statistics prove a rule without a scan.
+    """
 
     column: str | None
     check: str
     fails: str
     value: str
     severity: str
+    kind: str = "row"
+    arg: object = None
+
+
+@dataclass(frozen=True)
+class ColumnStatistics:
+    """What a Parquet file's own metadata says about one column, over all its row groups."""
+
+    null_count: int | None  # None: some row group does not record it
+    bounded: bool  # every row group with a value records exact integer min and max
+    minimum: int | None  # of the non-null values (None: there are none, or not bounded)
+    maximum: int | None
+    dictionary: bool  # every data page dictionary-encoded: few distinct values per row group
+
+
+_DICTIONARY_ENCODINGS = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
+_INTEGER_TYPES = {"INTEGER", "BIGINT"}
+
+
+def parquet_statistics(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, ColumnStatistics]:
+    """Each top-level column's null count, integer bounds and encoding from the file footer
+    (no data read): what `check_parquet` may prove a rule from instead of scanning."""
+    rows = con.execute(
+        "select path_in_schema, type, row_group_num_rows, stats_null_count, stats_min_value, "
+        "stats_max_value, encoding_stats from parquet_metadata(?) order by row_group_id",
+        [str(path)],
+    ).fetchall()
+    chunks: dict[str, list[tuple]] = {}
+    for name, *chunk in rows:
+        chunks.setdefault(name, []).append(tuple(chunk))
+    return {name: _column_statistics(parts) for name, parts in chunks.items()}
+
+
+def _column_statistics(chunks: list[tuple]) -> ColumnStatistics:
+    nulls = [c[2] for c in chunks]
+    null_count = None if None in nulls else sum(nulls)
+    bounds, bounded = [], True
+    for physical, rows, null, low, high, _ in chunks:
+        if null is not None and null == rows:
+            continue  # no value in this row group: nothing to bound
+        try:
+            bounds.append((int(low), int(high)))
+        except (TypeError, ValueError):
+            bounded = False  # not recorded, or not an integer column
+        bounded = bounded and physical in ("INT32", "INT64")
+    pages = [page for c in chunks for page in (c[5] or [])]
+    dictionary = all(c[5] for c in chunks) and all(
+        p["encoding"] in _DICTIONARY_ENCODINGS for p in pages if p["page_type"].startswith("DATA")
+    )
+    return ColumnStatistics(
+        null_count,
+        bounded,
+        min(b[0] for b in bounds) if bounded and bounds else None,
+        max(b[1] for b in bounds) if bounded and bounds else None,
+        dictionary,
+    )
+
+
+def proven(rule: _Rule, stats: ColumnStatistics | None, identity: bool) -> bool:
+    """Whether the statistics show that no row can break `rule` (exact: nulls pass every check
+    but not_nullable, and integer min/max are never truncated). `identity`: the column is
+    stored as the contract's type, so the checked value is the stored one."""
+    if stats is None:
+        return False
+    if rule.kind == "not_nullable":
+        return stats.null_count == 0
+    if not (identity and stats.bounded) or rule.kind not in _BOUND_CHECKS:
+        return False
+    if stats.minimum is None:
+        return True  # every value is null
+    return _BOUND_CHECKS[rule.kind](stats.minimum, stats.maximum, rule.arg)
+
+
+_BOUND_CHECKS = {
+    "ge": lambda low, high, a: low >= a,
+    "gt": lambda low, high, a: low > a,
+    "le": lambda low, high, a: high <= a,
+    "lt": lambda low, high, a: high < a,
+    "in_range": lambda low, high, a: low >= a[0] and high <= a[1],
+}
 
 
 def raw_name(name: str) -> str:
@@ -103,18 +187,23 @@ def raw_name(name: str) -> str:
     return quote(f"raw:{name}")
 
 
-def _column_rules(name: str, col: ColumnContract) -> list[_Rule]:
+def _column_rules(name: str, col: ColumnContract, source_type: str) -> list[_Rule]:
     raw, typed = raw_name(name), quote(name)
-    rules = [
-        _Rule(name, f"dtype({col.type})", f"{raw} is not null and {typed} is null",
-              f"{raw}::VARCHAR", "critical")
-    ]  # fmt: skip
+    rules = []
+    if source_type != DUCKDB_TYPES[col.type]:
+        # a column stored as its contract type always reads as it: no dtype rule to check
+        rules.append(
+            _Rule(name, f"dtype({col.type})", f"{raw} is not null and {typed} is null",
+                  f"{raw}::VARCHAR", "critical", "dtype")
+        )  # fmt: skip
     if not col.nullable:
-        rules.append(_Rule(name, "not_nullable", f"{raw} is null", "NULL", "critical"))
+        rules.append(
+            _Rule(name, "not_nullable", f"{raw} is null", "NULL", "critical", "not_nullable")
+        )
     labels = [check.error for check in _column_checks(col)]
     for (kind, arg), label in zip(col.checks.items(), labels, strict=True):
         fails = _violation(kind, arg, typed)
-        rules.append(_Rule(name, label, fails, f"{typed}::VARCHAR", col.severity))
+        rules.append(_Rule(name, label, fails, f"{typed}::VARCHAR", col.severity, kind, arg))
     return rules
 
 
@@ -160,8 +249,10 @@ def check_parquet(
     file: str,
     present: dict[str, str],
     rows: int,
-) -> list[Failure]:
-    """Every contract failure of one Parquet input, foreign keys aside.
+    statistics: dict[str, ColumnStatistics] | None = None,
+) -> tuple[list[Failure], list[str]]:
+    """Every contract failure of one Parquet input, foreign keys aside, and the rules the
+    file's `statistics` (parquet_statistics; None: scan every rule) proved without a scan.
 
     `present` is the file's schema (parquet_columns) and `rows` its row count, both read once
     by the caller, which also builds the foreign-key relation from them.
@@ -175,20 +266,33 @@ def check_parquet(
         if name not in present and not col.nullable:
             failures.append(Failure(dataset, file, None, name, "column_present", None))
     if rows == 0:
-        return [*failures, Failure(dataset, file, None, None, "not_empty", "0 rows")]
+        return [*failures, Failure(dataset, file, None, None, "not_empty", "0 rows")], []
     relation = checked_relation(contract, present, path)
-    return failures + _relation_failures(con, dataset, file, relation, contract, present)
+    found, proofs = _relation_failures(con, dataset, file, relation, contract, present, statistics)
+    return failures + found, proofs
 
 
-def _relation_failures(con, dataset, file, relation, contract: Contract, present) -> list[Failure]:
-    rules = [r for n, c in contract.columns.items() if n in present for r in _column_rules(n, c)]
+def _relation_failures(
+    con, dataset, file, relation, contract: Contract, present, statistics=None
+) -> tuple[list[Failure], list[str]]:
+    rules = [
+        r
+        for n, c in contract.columns.items()
+        if n in present
+        for r in _column_rules(n, c, present[n])
+    ]
     rules += [
         _Rule(None, rc.name, f"not coalesce(({rc.expr}), false)", _row_json(contract),
               rc.severity)
         for rc in contract.row_checks
     ]  # fmt: skip
-    failures = _rule_failures(con, dataset, file, relation, rules)
-    return failures + _uniqueness_failures(con, dataset, file, relation, contract, set(present))
+    stats = statistics or {}
+    identity = {n: present.get(n) == DUCKDB_TYPES[c.type] for n, c in contract.columns.items()}
+    proofs = [r for r in rules if r.column and proven(r, stats.get(r.column), identity[r.column])]
+    rules = [r for r in rules if r not in proofs]
+    failures = _rule_failures(con, dataset, file, relation, rules, stats)
+    failures += _uniqueness_failures(con, dataset, file, relation, contract, set(present))
+    return failures, [f"{r.column}: {r.check}" for r in proofs]
 
 
 def check_table(con: duckdb.DuckDBPyConnection, table: str, contract: Contract) -> list[Failure]:
@@ -210,20 +314,42 @@ def check_table(con: duckdb.DuckDBPyConnection, table: str, contract: Contract) 
         elif present[name] != DUCKDB_TYPES[col.type]:
             failures.append(Failure(table, None, None, name, f"dtype({col.type})", present[name]))
     relation = _relation(contract, present, quote(table), f"rowid + 1 as {ROW}")
-    return failures + _relation_failures(con, table, None, relation, contract, present)
+    return failures + _relation_failures(con, table, None, relation, contract, present)[0]
 
 
-def _rule_failures(con, dataset, file, relation, rules: list[_Rule]) -> list[Failure]:
-    """One scan counts every rule's breaks; rows are fetched only for rules that broke.
+_VALUE_CHECKS = {"isin", "str_matches", "str_length_max", *_BOUND_CHECKS}
 
-    A cell that cannot be read as its type is reported once (dtype), not again by its checks.
+
+def _rule_failures(
+    con, dataset, file, relation, rules: list[_Rule], statistics: dict[str, ColumnStatistics]
+) -> list[Failure]:
+    """Each rule's breaks are counted, then rows are fetched only for rules that broke.
+
+    A check on the value of a dictionary-encoded column (few distinct values) is counted once
+    per distinct value, with how many rows hold it: exact, and far cheaper than evaluating a
+    regex on every row. The other rules are counted in one scan. A cell that cannot be read
+    as its type is reported once (dtype), not again by its checks.
     """
-    if not rules:
-        return []
-    counts = ", ".join(f"count(*) filter (where {r.fails})" for r in rules)
-    broken = con.execute(f"select {counts} from {relation}").fetchall()[0]
+    by_value: dict[str, list[_Rule]] = {}
+    by_row = []
+    for rule in rules:
+        stats = statistics.get(rule.column) if rule.column else None
+        if rule.kind in _VALUE_CHECKS and stats is not None and stats.dictionary:
+            by_value.setdefault(rule.column, []).append(rule)
+        else:
+            by_row.append(rule)
+    counted: list[tuple[_Rule, int]] = []
+    for column, column_rules in by_value.items():
+        counts = ", ".join(f"coalesce(sum(n) filter (where {r.fails}), 0)" for r in column_rules)
+        values = f"select {quote(column)}, count(*) as n from {relation} group by all"
+        broken = con.execute(f"select {counts} from ({values})").fetchall()[0]
+        counted += zip(column_rules, broken, strict=True)
+    if by_row:
+        counts = ", ".join(f"count(*) filter (where {r.fails})" for r in by_row)
+        broken = con.execute(f"select {counts} from {relation}").fetchall()[0]
+        counted += zip(by_row, broken, strict=True)
     failures = []
-    for rule, count in zip(rules, broken, strict=True):
+    for rule, count in sorted(counted, key=lambda c: rules.index(c[0])):
         if not count:
             continue
         query = f"select {ROW}, {rule.value} from {relation} where {rule.fails} order by {ROW}"
