@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/bench_scale.py [--papers 1000000 10000000] [--work DIR] [--results FILE]
        [--only engine engine_whole duckdb_full pandas_full duckdb pandas] [--cap-gib 22]
+       [--repeat 3]
 
 For each size the seeded set of `kpi synth` is generated once (kept in --work), then these
 processes run one after another, each timed from process start to exit with its peak RSS
@@ -16,7 +17,9 @@ processes run one after another, each timed from process start to exit with its 
 0.1 s), so where it needs more memory than the machine has it is recorded as failed instead of
 bringing the machine down (the engine is bounded by [engine] memory_limit instead). A failed
 child is recorded with its error, not raised. The engine's phases come from its progress
-messages. Results are appended as JSON lines to --results; the Markdown table is printed.
+messages. With --repeat N every variant runs N times, round-robin, and the run of median wall
+time is kept (every run's seconds and peak memory beside it). Results are appended as JSON lines
+to --results; the Markdown table is printed.
 """
 
 from __future__ import annotations
@@ -137,6 +140,7 @@ def measure(
     only: list[str] | None,
     cap_gib: float | None,
     timeout_s: float | None = None,
+    repeat: int = 1,
 ) -> dict:
     data = work / f"papers_{papers}"
     if not (data / "affiliations.parquet").is_file():
@@ -153,28 +157,51 @@ def measure(
     shutil.rmtree(out, ignore_errors=True)
     engine = [python, __file__, "--child-engine", str(data)]
     baselines = [python, str(HERE / "baselines.py")]
-    for name, command in [
-        ("engine", [*engine, str(out / "engine")]),
-        ("engine_whole", [*engine, str(out / "engine_whole")]),
-        *((b, [*baselines, b, str(data), str(out / f"{b}.parquet")]) for b in BASELINES),
-    ]:
-        if only and name not in only:
-            continue
-        out.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **VARIANTS.get(name, {})}
-        cap = cap_gib if name.startswith("pandas") else None
-        result = timed(command, env, cap, timeout_s)
-        text = result.pop("output")
-        if name.startswith("engine") and "failed" not in result:
-            line = next(x for x in text.splitlines() if x.startswith("PHASES "))
-            result["phases"] = json.loads(line.removeprefix("PHASES "))
-        elif name.startswith("engine"):
-            result["phases_reached"] = phases_reached(text, result["seconds"])
-        row[name] = result
-        state = result.get("failed", "ok")
-        print(f"{n_papers:,} papers: {name} {result['seconds']:.1f} s, "
-              f"{result['peak_rss_gib']:.2f} GiB ({state})", flush=True)  # fmt: skip
+    variants = [
+        (name, command)
+        for name, command in [
+            ("engine", [*engine, str(out / "engine")]),
+            ("engine_whole", [*engine, str(out / "engine_whole")]),
+            *((b, [*baselines, b, str(data), str(out / f"{b}.parquet")]) for b in BASELINES),
+        ]
+        if not only or name in only
+    ]
+    runs: dict[str, list[dict]] = {name: [] for name, _ in variants}
+    # round-robin, so a slow spell of the machine falls on every variant alike
+    for attempt in range(1, repeat + 1):
+        for name, command in variants:
+            out.mkdir(parents=True, exist_ok=True)
+            env = {**os.environ, **VARIANTS.get(name, {})}
+            cap = cap_gib if name.startswith("pandas") else None
+            result = timed(command, env, cap, timeout_s)
+            text = result.pop("output")
+            if name.startswith("engine") and "failed" not in result:
+                line = next(x for x in text.splitlines() if x.startswith("PHASES "))
+                result["phases"] = json.loads(line.removeprefix("PHASES "))
+            elif name.startswith("engine"):
+                result["phases_reached"] = phases_reached(text, result["seconds"])
+            runs[name].append(result)
+            state = result.get("failed", "ok")
+            print(f"{n_papers:,} papers: {name} run {attempt} {result['seconds']:.1f} s, "
+                  f"{result['peak_rss_gib']:.2f} GiB ({state})", flush=True)  # fmt: skip
+    for name, results in runs.items():
+        row[name] = median_run(results)
     return row
+
+
+def median_run(results: list[dict]) -> dict:
+    """The run of median wall time (the lower one of an even count), with every run's seconds
+    and peak memory beside it; a variant that failed once is recorded as failed."""
+    failed = [r for r in results if "failed" in r]
+    chosen = (
+        failed[0]
+        if failed
+        else sorted(results, key=lambda r: r["seconds"])[(len(results) - 1) // 2]
+    )
+    return chosen | {
+        "runs": [r["seconds"] for r in results],
+        "peak_rss_runs": [r["peak_rss_gib"] for r in results],
+    }
 
 
 def _cell(result: dict | None, key: str) -> str:
@@ -243,10 +270,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=["engine", "engine_whole", *BASELINES])
     parser.add_argument("--cap-gib", type=float, help="resident-memory cap for pandas (GiB)")
     parser.add_argument("--timeout-s", type=float, help="stop any child after this long")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per variant (median kept)")
     args = parser.parse_args()
     rows = []
     for papers in args.papers:
-        row = measure(papers, args.work, args.seed, args.only, args.cap_gib, args.timeout_s)
+        row = measure(
+            papers, args.work, args.seed, args.only, args.cap_gib, args.timeout_s, args.repeat
+        )
         row["machine"] = (
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )

@@ -220,6 +220,52 @@ def test_a_clean_file_stored_as_its_types_is_proven_without_a_scan(tmp_path):
     }
 
 
+KEY = ("paper_id", "address_seq", "author_seq")
+
+
+@pytest.mark.parametrize(
+    ("rows", "increasing"),
+    [
+        ([("p1", 1, None), ("p1", 1, 1), ("p1", 2, 1), ("p2", 1, None)], True),
+        ([("p1", 1, None), ("p1", 1, None)], False),  # empty cells are equal in a key
+        ([("p1", 1, 2), ("p1", 1, 1)], False),  # distinct but not in order: a group-by decides
+        ([("p2", 1, 1), ("p1", 1, 1)], False),
+        ([("p1", 1, 1)], True),
+        ([], True),
+    ],
+)
+def test_a_key_strictly_increases_only_when_every_row_is_above_the_one_before(rows, increasing):
+    con = duckdb.connect()
+    con.execute("create table t (paper_id varchar, address_seq integer, author_seq integer)")
+    if rows:
+        con.executemany("insert into t values (?, ?, ?)", rows)
+    for full in (set(), {"paper_id", "address_seq"}):  # without the is-null part where none
+        assert sql_checks._strictly_increasing(con, "t", KEY, "", full) is increasing
+
+
+@pytest.mark.parametrize("duplicated", [False, True])
+def test_a_sorted_file_with_empty_key_cells_is_checked_exactly(tmp_path, duplicated):
+    """Sorted on the key (so its statistics say ordered), empty author_seq among them."""
+    seqs = [None, None, 1, 2] if duplicated else [None, 1, 2, 3]
+    frames = {
+        "papers": papers(),
+        "affiliations": affiliations(
+            paper_id=["p1", "p1", "p1", "p1"],
+            address_seq=pl.Series([1, 1, 1, 1], dtype=pl.Int32),
+            author_seq=pl.Series(seqs, dtype=pl.Int32),
+            author=[None, None, "a", "b"],
+        ),
+    }
+    data = written(tmp_path, "pyarrow", frames)
+    stats = sql_checks.parquet_statistics(duckdb.connect(), data / "affiliations.parquet")
+    assert stats["paper_id"].ordered
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert [(f[1], f[3]) for f in by_duckdb] == (
+        [(1, "multiple_fields_uniqueness"), (2, "multiple_fields_uniqueness")] if duplicated else []
+    )
+
+
 def test_cells_that_are_not_their_type_fail_once_and_whole_floats_are_integers(tmp_path):
     data = data_dir(
         tmp_path,

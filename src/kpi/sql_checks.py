@@ -9,6 +9,7 @@ row-wise checks, once per key, and fetches rows only for checks that found somet
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -113,6 +114,9 @@ class ColumnStatistics:
     minimum: int | None  # of the non-null values (None: there are none, or not bounded)
     maximum: int | None
     dictionary: bool  # every data page dictionary-encoded: few distinct values per row group
+    # each row group's values lie at or above the previous one's: the file is probably sorted
+    # on this column (a hint for the key check, never a proof: min/max may be truncated)
+    ordered: bool = False
 
 
 _DICTIONARY_ENCODINGS = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
@@ -155,7 +159,17 @@ def _column_statistics(chunks: list[tuple]) -> ColumnStatistics:
         min(b[0] for b in bounds) if bounded and bounds else None,
         max(b[1] for b in bounds) if bounded and bounds else None,
         dictionary,
+        _ordered(chunks, bounds if bounded else None),
     )
+
+
+def _ordered(chunks: list[tuple], bounds: list[tuple[int, int]] | None) -> bool:
+    """Whether each row group's min is at or above the previous row group's max."""
+    if bounds is None:  # strings compare as stored (UTF-8 byte order is code point order)
+        if any(c[3] is None or c[4] is None for c in chunks):
+            return False
+        bounds = [(c[3], c[4]) for c in chunks]
+    return all(high <= low for (_, high), (low, _) in pairwise(bounds))
 
 
 def proven(rule: _Rule, stats: ColumnStatistics | None, identity: bool) -> bool:
@@ -291,7 +305,7 @@ def _relation_failures(
     proofs = [r for r in rules if r.column and proven(r, stats.get(r.column), identity[r.column])]
     rules = [r for r in rules if r not in proofs]
     failures = _rule_failures(con, dataset, file, relation, rules, stats)
-    failures += _uniqueness_failures(con, dataset, file, relation, contract, set(present))
+    failures += _uniqueness_failures(con, dataset, file, relation, contract, set(present), stats)
     return failures, [f"{r.column}: {r.check}" for r in proofs]
 
 
@@ -361,12 +375,20 @@ def _rule_failures(
 
 
 def _uniqueness_failures(
-    con, dataset, file, relation, contract: Contract, present: set[str]
+    con,
+    dataset,
+    file,
+    relation,
+    contract: Contract,
+    present: set[str],
+    statistics: dict[str, ColumnStatistics] | None = None,
 ) -> list[Failure]:
     """Every row of a duplicated value (unique column) or key, as pandera reports them.
 
     A unique column skips empty cells (an optional id may be empty in many rows); a key compares
-    empty cells as equal. A one-column key that is also a unique column is grouped once.
+    empty cells as equal. A one-column key that is also a unique column is grouped once. Where
+    the statistics say the file looks sorted on the key, one pass over its rows in order
+    first: values that strictly increase are all distinct, with no group-by at all.
     """
     # columns grouped -> reports: (column, check, value, whether empty keys are reported)
     groups: dict[tuple[str, ...], list[tuple[str, str, str, bool]]] = {}
@@ -385,6 +407,13 @@ def _uniqueness_failures(
     for columns, reports in groups.items():
         with_empty = any(empty for *_, empty in reports)
         where = "" if with_empty else f"where {quote(columns[0])} is not null"
+        stats = statistics or {}
+        hint = stats.get(columns[0])
+        if hint and hint.ordered:
+            # a column the statistics show has no empty cell needs no is-null component
+            full = {c for c in columns if stats.get(c) and stats[c].null_count == 0}
+            if _strictly_increasing(con, relation, columns, where, full):
+                continue
         keys = ", ".join(f"{quote(c)} as {quote('dup:' + c)}" for c in columns)
         duplicated = f"select {keys} from {relation} {where} group by all having count(*) > 1"
         if not con.execute(f"select count(*) from ({duplicated})").fetchall()[0][0]:
@@ -401,6 +430,31 @@ def _uniqueness_failures(
                 for row, value_text in con.execute(query).fetchall()
             ]
     return failures
+
+
+def _strictly_increasing(
+    con, relation: str, columns: tuple[str, ...], where: str, full: set[str]
+) -> bool:
+    """Whether the rows, in the order DuckDB reads them, strictly increase on `columns`
+    (empty cells first, equal to each other; `full`: columns without empty cells): then no two
+    rows share a key, whatever that order was. Exact, and a single pass; False (the group-by
+    decides) as soon as one row does not."""
+    parts = [
+        p for c in columns for p in ([] if c in full else [f"{quote(c)} is not null"]) + [quote(c)]
+    ]
+    names = [f"k{i}" for i in range(len(parts))]
+    keyed = ", ".join(f"{p} as {n}" for p, n in zip(parts, names, strict=True))
+    lagged = ", ".join(f"{n}, lag({n}) over () as prev_{n}" for n in names)
+    increasing = "false"
+    for n in reversed(names):  # lexicographic: less here, or equal here and increasing after
+        increasing = f"(prev_{n} < {n} or (prev_{n} is not distinct from {n} and {increasing}))"
+    # the first row has no predecessor (its prev_* are null): it is the one row counted; any
+    # other row with a null part has an is-not-null part before it, which decides first
+    query = (
+        f"select count(*) filter (where not coalesce({increasing}, false)) "
+        f"from (select {lagged} from (select {keyed} from {relation} {where}))"
+    )
+    return con.execute(query).fetchall()[0][0] <= 1
 
 
 def check_foreign_keys(
