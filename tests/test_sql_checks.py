@@ -226,8 +226,9 @@ KEY = ("paper_id", "address_seq", "author_seq")
 @pytest.mark.parametrize(
     ("rows", "increasing"),
     [
-        ([("p1", 1, None), ("p1", 1, 1), ("p1", 2, 1), ("p2", 1, None)], True),
+        ([("p1", 1, 1), ("p1", 1, None), ("p1", 2, 1), ("p2", 1, None)], True),
         ([("p1", 1, None), ("p1", 1, None)], False),  # empty cells are equal in a key
+        ([("p1", 1, None), ("p1", 1, 1)], False),  # empty cells sort last
         ([("p1", 1, 2), ("p1", 1, 1)], False),  # distinct but not in order: a group-by decides
         ([("p2", 1, 1), ("p1", 1, 1)], False),
         ([("p1", 1, 1)], True),
@@ -246,14 +247,14 @@ def test_a_key_strictly_increases_only_when_every_row_is_above_the_one_before(ro
 @pytest.mark.parametrize("duplicated", [False, True])
 def test_a_sorted_file_with_empty_key_cells_is_checked_exactly(tmp_path, duplicated):
     """Sorted on the key (so its statistics say ordered), empty author_seq among them."""
-    seqs = [None, None, 1, 2] if duplicated else [None, 1, 2, 3]
+    seqs = [1, 2, None, None] if duplicated else [1, 2, 3, None]
     frames = {
         "papers": papers(),
         "affiliations": affiliations(
             paper_id=["p1", "p1", "p1", "p1"],
             address_seq=pl.Series([1, 1, 1, 1], dtype=pl.Int32),
             author_seq=pl.Series(seqs, dtype=pl.Int32),
-            author=[None, None, "a", "b"],
+            author=["a", "b", None, None],
         ),
     }
     data = written(tmp_path, "pyarrow", frames)
@@ -262,7 +263,7 @@ def test_a_sorted_file_with_empty_key_cells_is_checked_exactly(tmp_path, duplica
     by_duckdb = failures(data, "duckdb")
     assert by_duckdb == failures(data, "pandera")
     assert [(f[1], f[3]) for f in by_duckdb] == (
-        [(1, "multiple_fields_uniqueness"), (2, "multiple_fields_uniqueness")] if duplicated else []
+        [(3, "multiple_fields_uniqueness"), (4, "multiple_fields_uniqueness")] if duplicated else []
     )
 
 

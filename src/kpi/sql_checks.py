@@ -436,11 +436,11 @@ def _strictly_increasing(
     con, relation: str, columns: tuple[str, ...], where: str, full: set[str]
 ) -> bool:
     """Whether the rows, in the order DuckDB reads them, strictly increase on `columns`
-    (empty cells first, equal to each other; `full`: columns without empty cells): then no two
+    (empty cells last, as `kpi import` and DuckDB sort them, and equal to each other; `full`: columns without empty cells): then no two
     rows share a key, whatever that order was. Exact, and a single pass; False (the group-by
     decides) as soon as one row does not."""
     parts = [
-        p for c in columns for p in ([] if c in full else [f"{quote(c)} is not null"]) + [quote(c)]
+        p for c in columns for p in ([] if c in full else [f"{quote(c)} is null"]) + [quote(c)]
     ]
     names = [f"k{i}" for i in range(len(parts))]
     keyed = ", ".join(f"{p} as {n}" for p, n in zip(parts, names, strict=True))
@@ -449,7 +449,7 @@ def _strictly_increasing(
     for n in reversed(names):  # lexicographic: less here, or equal here and increasing after
         increasing = f"(prev_{n} < {n} or (prev_{n} is not distinct from {n} and {increasing}))"
     # the first row has no predecessor (its prev_* are null): it is the one row counted; any
-    # other row with a null part has an is-not-null part before it, which decides first
+    # other row with a null part has an is-null part before it, which decides first
     query = (
         f"select count(*) filter (where not coalesce({increasing}, false)) "
         f"from (select {lagged} from (select {keyed} from {relation} {where}))"
