@@ -257,15 +257,20 @@ def _input_entries(files: dict[str, InputFile]) -> list[dict]:
     ]
 
 
-def _output_entries(root: Path) -> list[dict]:
-    entries = []
+def _output_entries(root: Path, known: list[dict] | None = None) -> list[dict]:
+    """Path, sha256, rows and bytes of every file under `root` but the manifest; files already
+    in `known` (entries of an earlier call, their files untouched since) are not read again."""
+    entries = {e["path"]: e for e in known or []}
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json"):
-        entry = {"path": path.relative_to(root).as_posix(), "sha256": manifest.sha256_file(path)}
+        name = path.relative_to(root).as_posix()
+        if name in entries:
+            continue
+        entry = {"path": name, "sha256": manifest.sha256_file(path)}
         if path.suffix == ".parquet":
             entry["rows"] = duckdb.execute(f"select count(*) from '{path}'").fetchall()[0][0]
         entry["bytes"] = path.stat().st_size
-        entries.append(entry)
-    return entries
+        entries[name] = entry
+    return [entries[name] for name in sorted(entries, key=lambda n: Path(n).parts)]
 
 
 def fingerprint(settings: Settings, defs: Definitions, validated: Validated, code: str) -> dict:
@@ -463,7 +468,8 @@ def _finish(
             raise
         # a failed run's evidence matters more than its rendering
         record["report_error"] = f"{type(exc).__name__}: {exc}"
-    record["outputs"] = _output_entries(staging)  # now with report/audit.html
+    # now with report/audit.html; the files listed before it are not hashed twice
+    record["outputs"] = _output_entries(staging, record["outputs"])
     manifest.write_manifest(staging / "manifest.json", record)
 
 

@@ -435,10 +435,10 @@ def _uniqueness_failures(
 def _strictly_increasing(
     con, relation: str, columns: tuple[str, ...], where: str, full: set[str]
 ) -> bool:
-    """Whether the rows, in the order DuckDB reads them, strictly increase on `columns`
-    (empty cells last, as `kpi import` and DuckDB sort them, and equal to each other; `full`: columns without empty cells): then no two
-    rows share a key, whatever that order was. Exact, and a single pass; False (the group-by
-    decides) as soon as one row does not."""
+    """Whether the rows, in the order DuckDB reads them, strictly increase on `columns`: then
+    no two rows share a key, whatever that order was. Empty cells sort last (as `kpi import`
+    and DuckDB write them) and equal each other; `full` names columns without empty cells.
+    Exact, and a single pass; False (the group-by decides) as soon as one row does not."""
     parts = [
         p for c in columns for p in ([] if c in full else [f"{quote(c)} is null"]) + [quote(c)]
     ]
