@@ -359,6 +359,49 @@ def test_random_bad_inputs_get_the_same_failures_from_both_engines(
     assert failures(data, "duckdb") == failures(data, "pandera")
 
 
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    paper_rows=st.lists(st.tuples(ids, ints, ints), min_size=1, max_size=8),
+    affiliation_rows=st.lists(
+        st.tuples(ids, st.one_of(st.none(), st.integers(0, 2)),
+                  st.one_of(st.none(), st.integers(0, 2)),
+                  st.sampled_from(["JPN", "usa", None]), st.sampled_from(["x", None])),
+        min_size=1, max_size=8,
+    ),
+    writer=st.sampled_from(sorted(WRITERS)),
+    sort=st.booleans(),
+)  # fmt: skip
+def test_random_files_stored_as_their_types_get_the_same_failures(
+    tmp_path, paper_rows, affiliation_rows, writer, sort
+):
+    """Statistics proofs, checks per distinct value and the one-pass key check on random files
+    stored as the contracts' types, sorted on their keys (as kpi import writes them) or not,
+    two rows per row group, against pandera."""
+    data = tmp_path / "typed"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir()
+    paper_frame = pl.DataFrame(
+        [(p, y, "F", "article", c, None) for p, y, c in paper_rows],
+        schema={"paper_id": pl.String, "pub_year": pl.Int32, "field": pl.String,
+                "doc_type": pl.String, "citations": pl.Int64, "source": pl.String},
+        orient="row",
+    )  # fmt: skip
+    affiliation_frame = pl.DataFrame(
+        affiliation_rows,
+        schema={"paper_id": pl.String, "address_seq": pl.Int32, "author_seq": pl.Int32,
+                "country": pl.String, "author": pl.String},
+        orient="row",
+    )  # fmt: skip
+    if sort:
+        paper_frame = paper_frame.sort("paper_id", nulls_last=True)
+        affiliation_frame = affiliation_frame.sort(list(KEY), nulls_last=True)
+    WRITERS[writer](paper_frame, data / "papers.parquet")
+    WRITERS[writer](affiliation_frame, data / "affiliations.parquet")
+    assert failures(data, "duckdb") == failures(data, "pandera")
+
+
 def test_the_model_view_reads_the_file_typed_as_the_contract(tmp_path, repo):
     path = tmp_path / "papers.parquet"
     papers(pub_year=["2001", "2002", "2003", "2004"]).write_parquet(path)
