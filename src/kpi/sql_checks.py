@@ -3,7 +3,10 @@
 The same contract, the same failures (dataset, file, row, column, check, value, severity) and the
 same check names as the pandera path (validation.py): tests/test_sql_checks.py runs both on the
 same bad files and compares. The data stay in the Parquet file; DuckDB scans it once for all
-row-wise checks, once per key, and fetches rows only for checks that found something.
+row-wise checks, once per key, and fetches rows only for checks that found something. The file's
+own metadata saves scans where it can: rules its statistics prove are not scanned, value checks
+of dictionary-encoded columns run once per distinct value, and a key of a file sorted on it is
+checked in one pass instead of a group-by.
 """
 
 from __future__ import annotations
@@ -120,7 +123,6 @@ class ColumnStatistics:
 
 
 _DICTIONARY_ENCODINGS = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
-_INTEGER_TYPES = {"INTEGER", "BIGINT"}
 
 
 def parquet_statistics(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, ColumnStatistics]:
@@ -448,8 +450,9 @@ def _strictly_increasing(
     increasing = "false"
     for n in reversed(names):  # lexicographic: less here, or equal here and increasing after
         increasing = f"(prev_{n} < {n} or (prev_{n} is not distinct from {n} and {increasing}))"
-    # the first row has no predecessor (its prev_* are null): it is the one row counted; any
-    # other row with a null part has an is-null part before it, which decides first
+    # the first row has no predecessor (its prev_* are null): it is the one row counted. Any
+    # other null part has an is-null part before it, which decides first; a null in a column
+    # said to have none makes its row count, never pass
     query = (
         f"select count(*) filter (where not coalesce({increasing}, false)) "
         f"from (select {lagged} from (select {keyed} from {relation} {where}))"
