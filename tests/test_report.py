@@ -144,6 +144,24 @@ def test_synthetic_inputs_raise_a_banner(kpi, tmp_path, repo):
     assert "Parquet metadata synthetic=true" in text
 
 
+def test_rules_proven_by_parquet_statistics_are_named_in_the_report(kpi, tmp_path, repo):
+    data = tmp_path / "data"
+    data.mkdir()
+    pq.write_table(pacsv.read_csv(repo / "data" / "exchange.csv"), data / "exchange.parquet")
+    out = tmp_path / "out"
+    env = {"KPI_VALIDATION__ENGINE": "duckdb"}
+    assert kpi("run", "--data", data, "--out", out, env=env).returncode == 0
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    result = record["validation"]["datasets"]["exchange"]
+    assert result["checked_by"] == "duckdb"
+    proven = result["proven_by_statistics"]
+    assert proven  # pyarrow records null counts: at least the not_nullable rules
+    text = html.unescape(_report(out))
+    assert f"{len(proven)} rules proven by the file's Parquet statistics" in text
+    assert ", ".join(proven) in text
+    assert "(DuckDB SQL over the file)" in text
+
+
 def test_real_inputs_raise_no_banner(good_run):
     assert 'id="synthetic-banner"' not in _report(good_run)
 

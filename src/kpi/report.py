@@ -168,7 +168,15 @@ def _input_views(
             continue
         critical, warning = result["critical"], result["warning"]
         status = "failed" if critical else "warnings" if warning else "passed"
-        detail = f"{result['checks']} checks; {critical} critical, {warning} warning failures"
+        how = "DuckDB SQL over the file" if result.get("checked_by") == "duckdb" else "pandera"
+        outcome = f"{critical} critical, {warning} warning failures"
+        detail = f"{result['checks']} checks ({how}); {outcome}"
+        proven = result.get("proven_by_statistics") or []
+        if proven:  # the evidence for rules that passed without a scan
+            detail += (
+                f"; {len(proven)} rules proven by the file's Parquet statistics, not scanned: "
+                + ", ".join(proven)
+            )
         gx_result = gx.get(name)
         if gx_result is not None:
             gx_result = {**gx_result, "failed": _gx_failed(run_dir, name)}
