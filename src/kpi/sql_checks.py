@@ -128,14 +128,16 @@ _DICTIONARY_ENCODINGS = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
 def parquet_statistics(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, ColumnStatistics]:
     """Each top-level column's null count, integer bounds and encoding from the file footer
     (no data read): what `check_parquet` may prove a rule from instead of scanning."""
-    rows = con.execute(
-        "select path_in_schema, type, row_group_num_rows, stats_null_count, stats_min_value, "
-        "stats_max_value, encoding_stats from parquet_metadata(?) order by row_group_id",
-        [str(path)],
-    ).fetchall()
+    cursor = con.execute("select * from parquet_metadata(?) order by row_group_id", [str(path)])
+    fields = [d[0] for d in cursor.description]
+    wanted = ["type", "row_group_num_rows", "stats_null_count", "stats_min_value",
+              "stats_max_value", "encoding_stats"]  # fmt: skip
     chunks: dict[str, list[tuple]] = {}
-    for name, *chunk in rows:
-        chunks.setdefault(name, []).append(tuple(chunk))
+    for row in cursor.fetchall():
+        record = dict(zip(fields, row, strict=True))
+        # a DuckDB too old to report a field reads as not recorded: nothing is proven from it
+        chunk = tuple(record.get(name) for name in wanted)
+        chunks.setdefault(record["path_in_schema"], []).append(chunk)
     return {name: _column_statistics(parts) for name, parts in chunks.items()}
 
 
