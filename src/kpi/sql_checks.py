@@ -130,49 +130,52 @@ def parquet_statistics(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, 
     (no data read): what `check_parquet` may prove a rule from instead of scanning."""
     cursor = con.execute("select * from parquet_metadata(?) order by row_group_id", [str(path)])
     fields = [d[0] for d in cursor.description]
-    wanted = ["type", "row_group_num_rows", "stats_null_count", "stats_min_value",
-              "stats_max_value", "encoding_stats"]  # fmt: skip
-    chunks: dict[str, list[tuple]] = {}
+    chunks: dict[str, list[dict]] = {}
     for row in cursor.fetchall():
-        record = dict(zip(fields, row, strict=True))
-        # a DuckDB too old to report a field reads as not recorded: nothing is proven from it
-        chunk = tuple(record.get(name) for name in wanted)
-        chunks.setdefault(record["path_in_schema"], []).append(chunk)
+        chunk = dict(zip(fields, row, strict=True))
+        chunks.setdefault(chunk["path_in_schema"], []).append(chunk)
     return {name: _column_statistics(parts) for name, parts in chunks.items()}
 
 
-def _column_statistics(chunks: list[tuple]) -> ColumnStatistics:
-    nulls = [c[2] for c in chunks]
+def _column_statistics(chunks: list[dict]) -> ColumnStatistics:
+    """One column's row-group chunks (rows of parquet_metadata) summed up. A field a DuckDB too
+    old does not report reads as not recorded: nothing is proven from it."""
+    nulls = [c.get("stats_null_count") for c in chunks]
     null_count = None if None in nulls else sum(nulls)
-    bounds, bounded = [], True
-    for physical, rows, null, low, high, _ in chunks:
-        if null is not None and null == rows:
-            continue  # no value in this row group: nothing to bound
-        try:
-            bounds.append((int(low), int(high)))
-        except (TypeError, ValueError):
-            bounded = False  # not recorded, or not an integer column
-        bounded = bounded and physical in ("INT32", "INT64")
-    pages = [page for c in chunks for page in (c[5] or [])]
-    dictionary = all(c[5] for c in chunks) and all(
+    # an all-null row group holds no value to bound
+    valued = [c for c in chunks if c.get("stats_null_count") != c.get("row_group_num_rows")]
+    bounds = _integer_bounds(valued)
+    pages = [page for c in chunks for page in (c.get("encoding_stats") or [])]
+    dictionary = all(c.get("encoding_stats") for c in chunks) and all(
         p["encoding"] in _DICTIONARY_ENCODINGS for p in pages if p["page_type"].startswith("DATA")
     )
     return ColumnStatistics(
         null_count,
-        bounded,
-        min(b[0] for b in bounds) if bounded and bounds else None,
-        max(b[1] for b in bounds) if bounded and bounds else None,
+        bounds is not None,
+        min(b[0] for b in bounds) if bounds else None,
+        max(b[1] for b in bounds) if bounds else None,
         dictionary,
-        _ordered(chunks, bounds if bounded else None),
+        _ordered(chunks, bounds),
     )
 
 
-def _ordered(chunks: list[tuple], bounds: list[tuple[int, int]] | None) -> bool:
+def _integer_bounds(chunks: list[dict]) -> list[tuple[int, int]] | None:
+    """Each row group's exact (min, max) of an integer column; None when one is not recorded
+    or the column is not an integer one."""
+    if not all(c.get("type") in ("INT32", "INT64") for c in chunks):
+        return None
+    try:
+        return [(int(c.get("stats_min_value")), int(c.get("stats_max_value"))) for c in chunks]
+    except (TypeError, ValueError):
+        return None
+
+
+def _ordered(chunks: list[dict], bounds: list[tuple[int, int]] | None) -> bool:
     """Whether each row group's min is at or above the previous row group's max."""
     if bounds is None:  # strings compare as stored (UTF-8 byte order is code point order)
-        if any(c[3] is None or c[4] is None for c in chunks):
+        bounds = [(c.get("stats_min_value"), c.get("stats_max_value")) for c in chunks]
+        if any(None in b for b in bounds):
             return False
-        bounds = [(c[3], c[4]) for c in chunks]
     return all(high <= low for (_, high), (low, _) in pairwise(bounds))
 
 
@@ -205,10 +208,10 @@ def raw_name(name: str) -> str:
     return quote(f"raw:{name}")
 
 
-def _column_rules(name: str, col: ColumnContract, source_type: str) -> list[_Rule]:
+def _column_rules(name: str, col: ColumnContract, stored_as_type: bool) -> list[_Rule]:
     raw, typed = raw_name(name), quote(name)
     rules = []
-    if source_type != DUCKDB_TYPES[col.type]:
+    if not stored_as_type:
         # a column stored as its contract type always reads as it: no dtype rule to check
         rules.append(
             _Rule(name, f"dtype({col.type})", f"{raw} is not null and {typed} is null",
@@ -293,11 +296,13 @@ def check_parquet(
 def _relation_failures(
     con, dataset, file, relation, contract: Contract, present, statistics=None
 ) -> tuple[list[Failure], list[str]]:
+    # a column stored as its contract type: read as it, its checked value is the stored one
+    identity = {n: present.get(n) == DUCKDB_TYPES[c.type] for n, c in contract.columns.items()}
     rules = [
         r
         for n, c in contract.columns.items()
         if n in present
-        for r in _column_rules(n, c, present[n])
+        for r in _column_rules(n, c, identity[n])
     ]
     rules += [
         _Rule(None, rc.name, f"not coalesce(({rc.expr}), false)", _row_json(contract),
@@ -305,7 +310,6 @@ def _relation_failures(
         for rc in contract.row_checks
     ]  # fmt: skip
     stats = statistics or {}
-    identity = {n: present.get(n) == DUCKDB_TYPES[c.type] for n, c in contract.columns.items()}
     proofs = [r for r in rules if r.column and proven(r, stats.get(r.column), identity[r.column])]
     rules = [r for r in rules if r not in proofs]
     failures = _rule_failures(con, dataset, file, relation, rules, stats)
@@ -348,27 +352,28 @@ def _rule_failures(
     regex on every row. The other rules are counted in one scan. A cell that cannot be read
     as its type is reported once (dtype), not again by its checks.
     """
-    by_value: dict[str, list[_Rule]] = {}
+    # rules by their place in `rules` (an isin rule's list argument is not hashable)
+    by_value: dict[str, list[int]] = {}
     by_row = []
-    for rule in rules:
+    for i, rule in enumerate(rules):
         stats = statistics.get(rule.column) if rule.column else None
         if rule.kind in _VALUE_CHECKS and stats is not None and stats.dictionary:
-            by_value.setdefault(rule.column, []).append(rule)
+            by_value.setdefault(rule.column, []).append(i)
         else:
-            by_row.append(rule)
-    counted: list[tuple[_Rule, int]] = []
-    for column, column_rules in by_value.items():
-        counts = ", ".join(f"coalesce(sum(n) filter (where {r.fails}), 0)" for r in column_rules)
+            by_row.append(i)
+    broken: dict[int, int] = {}
+    for column, places in by_value.items():
+        counts = ", ".join(f"coalesce(sum(n) filter (where {rules[i].fails}), 0)" for i in places)
         values = f"select {quote(column)}, count(*) as n from {relation} group by all"
-        broken = con.execute(f"select {counts} from ({values})").fetchall()[0]
-        counted += zip(column_rules, broken, strict=True)
+        row = con.execute(f"select {counts} from ({values})").fetchall()[0]
+        broken.update(zip(places, row, strict=True))
     if by_row:
-        counts = ", ".join(f"count(*) filter (where {r.fails})" for r in by_row)
-        broken = con.execute(f"select {counts} from {relation}").fetchall()[0]
-        counted += zip(by_row, broken, strict=True)
+        counts = ", ".join(f"count(*) filter (where {rules[i].fails})" for i in by_row)
+        row = con.execute(f"select {counts} from {relation}").fetchall()[0]
+        broken.update(zip(by_row, row, strict=True))
     failures = []
-    for rule, count in sorted(counted, key=lambda c: rules.index(c[0])):
-        if not count:
+    for i, rule in enumerate(rules):  # in the contract's order, however they were counted
+        if not broken[i]:
             continue
         query = f"select {ROW}, {rule.value} from {relation} where {rule.fails} order by {ROW}"
         failures += [
@@ -385,7 +390,7 @@ def _uniqueness_failures(
     relation,
     contract: Contract,
     present: set[str],
-    statistics: dict[str, ColumnStatistics] | None = None,
+    statistics: dict[str, ColumnStatistics],
 ) -> list[Failure]:
     """Every row of a duplicated value (unique column) or key, as pandera reports them.
 
@@ -411,11 +416,10 @@ def _uniqueness_failures(
     for columns, reports in groups.items():
         with_empty = any(empty for *_, empty in reports)
         where = "" if with_empty else f"where {quote(columns[0])} is not null"
-        stats = statistics or {}
-        hint = stats.get(columns[0])
+        hint = statistics.get(columns[0])
         if hint and hint.ordered:
             # a column the statistics show has no empty cell needs no is-null component
-            full = {c for c in columns if stats.get(c) and stats[c].null_count == 0}
+            full = {c for c in columns if c in statistics and statistics[c].null_count == 0}
             if _strictly_increasing(con, relation, columns, where, full):
                 continue
         keys = ", ".join(f"{quote(c)} as {quote('dup:' + c)}" for c in columns)
