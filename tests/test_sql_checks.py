@@ -13,11 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi import sql_checks
+from kpi import export, sql_checks
 from kpi.config import load_settings
 from kpi.contracts import load_contract
 from kpi.errors import DefinitionError
-from kpi.pipeline import Definitions, check_mart, read_and_validate
+from kpi.pipeline import (
+    Definitions,
+    check_exported_mart,
+    check_mart_schema,
+    read_and_validate,
+)
 
 from .helpers import write_csv
 
@@ -413,7 +418,7 @@ def test_the_model_view_reads_the_file_typed_as_the_contract(tmp_path, repo):
     assert view.pl()["pub_year"].to_list() == [2001, 2002, 2003, 2004]
 
 
-def test_a_mart_that_breaks_its_contract_stops_the_run_before_export(repo):
+def test_a_written_mart_that_breaks_its_contract_is_named_by_its_file_rows(tmp_path, repo):
     contract = load_contract(repo / "sql" / "marts" / "exchange_researchers.yaml")
     key = contract.key
     con = duckdb.connect()
@@ -422,7 +427,15 @@ def test_a_mart_that_breaks_its_contract_stops_the_run_before_export(repo):
         for n, c in contract.columns.items()
     )
     con.execute(f"create table exchange_researchers as select {columns} from range(2)")
-    found = sql_checks.check_table(con, "exchange_researchers", contract)
+    # the columns and their types are right: only the written rows break the contract
+    assert sql_checks.table_schema_failures(con, "exchange_researchers", contract) == []
+    path = tmp_path / "exchange_researchers.parquet"
+    export.write_parquet(con, "exchange_researchers", contract, path, {})
+    present = sql_checks.parquet_columns(con, path)
+    found, _ = sql_checks.check_parquet(
+        con, "exchange_researchers", path, contract, "f", present, 2,
+        sql_checks.parquet_statistics(con, path),
+    )  # fmt: skip
     assert {(f.row, f.column, f.check) for f in found} >= {
         (1, key[0], "not_nullable"),
         (2, key[0], "not_nullable"),
@@ -430,10 +443,10 @@ def test_a_mart_that_breaks_its_contract_stops_the_run_before_export(repo):
         (2, ",".join(key), "multiple_fields_uniqueness"),
     }
     with pytest.raises(DefinitionError, match="mart exchange_researchers breaks its contract"):
-        check_mart(con, "exchange_researchers", contract)
+        check_exported_mart(con, "exchange_researchers", contract, path)
 
 
-def test_a_mart_column_of_the_wrong_type_is_named(repo):
+def test_a_mart_column_of_the_wrong_type_is_named_before_export(repo):
     contract = load_contract(repo / "sql" / "marts" / "exchange_researchers.yaml")
     con = duckdb.connect()
     columns = ", ".join(
@@ -442,11 +455,29 @@ def test_a_mart_column_of_the_wrong_type_is_named(repo):
         for n, c in contract.columns.items()
     )
     con.execute(f"create table exchange_researchers as select {columns} where false")
-    wrong = [f for f in sql_checks.check_table(con, "exchange_researchers", contract)]
+    wrong = sql_checks.table_schema_failures(con, "exchange_researchers", contract)
     float_columns = [n for n, c in contract.columns.items() if c.type == "float64"]
     assert float_columns, "the contract has float columns to get wrong"
     assert [(f.column, f.check, f.value) for f in wrong] == [
         (n, "dtype(float64)", "DECIMAL(18,3)") for n in float_columns
+    ]
+    with pytest.raises(DefinitionError, match="dtype"):
+        check_mart_schema(con, "exchange_researchers", contract)
+
+
+def test_a_mart_missing_a_column_or_with_one_too_many_is_named(repo):
+    contract = load_contract(repo / "sql" / "marts" / "exchange_researchers.yaml")
+    con = duckdb.connect()
+    first, *rest = contract.columns
+    columns = ", ".join(
+        f"NULL::{sql_checks.DUCKDB_TYPES[contract.columns[n].type]} as {sql_checks.quote(n)}"
+        for n in rest
+    )
+    con.execute(f"create table exchange_researchers as select {columns}, 1 as extra where false")
+    wrong = sql_checks.table_schema_failures(con, "exchange_researchers", contract)
+    assert sorted((f.column, f.check) for f in wrong) == [
+        ("extra", "column_in_contract"),
+        (first, "column_present"),
     ]
 
 
