@@ -26,6 +26,7 @@ from kpi.pipeline import Definitions, config_params, run
 from kpi.runner import CONFIG_SCHEMA, RAW_SCHEMA
 
 MARTS = {
+    "top10_cells": ["field", "pub_year"],
     "top10_coauthorship": ["country", "period_start", "field", "counting"],
     "top10_paper_weights": ["paper_id"],
 }

@@ -1,4 +1,4 @@
-/* One row per paper in a Top10% cell: its cell, threshold, weights under both methods and co-authorship class. */
+/* One row per paper in a Top10% cell: its weights under both methods and co-authorship class (its cell's threshold is in top10_cells). */
 with
 
 papers as (
@@ -12,12 +12,6 @@ final as (
         papers.field::varchar               as field,
         papers.doc_type::varchar            as doc_type,
         papers.citations::bigint            as citations,
-        papers.cell_papers::bigint          as cell_papers,
-        papers.top10_target::double         as top10_target,
-        papers.threshold::bigint            as threshold,
-        papers.papers_above::bigint         as papers_above,
-        papers.papers_at::bigint            as papers_at,
-        papers.method::varchar              as method,
         papers.weight::double               as weight,
         papers.weight_cwts::double          as weight_cwts,
         papers.weight_nistep::double        as weight_nistep,

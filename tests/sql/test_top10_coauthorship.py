@@ -269,6 +269,7 @@ def test_byte_identical_across_runs_with_several_threads(tmp_path, monkeypatch, 
         assert result.exit_code == 0, result.error
         files = sorted((out / "indicators").glob("top10_*.parquet"))
         assert [f.name for f in files] == [
+            "top10_cells.parquet",
             "top10_coauthorship.parquet",
             "top10_paper_weights.parquet",
         ]

@@ -80,12 +80,38 @@ def weights_of(weights, *ids, column="weight"):
     return [weights[i][column] for i in ids]
 
 
+def cell_of(run, field, year=2020):
+    """The paper's cell as published in top10_cells."""
+    cells = indicator(run[1] / "out", "top10_cells")
+    (row,) = cells.filter((pl.col("field") == field) & (pl.col("pub_year") == year)).to_dicts()
+    return row
+
+
 def test_tied_papers_share_the_remaining_weight(cwts):
     w, _ = cwts
     assert weights_of(w, "T01", "T02", "T03", "T04", "T05") == approx([1, 1 / 3, 1 / 3, 1 / 3, 0])
-    assert (w["T02"]["threshold"], w["T02"]["papers_above"], w["T02"]["papers_at"]) == (5, 1, 3)
     assert w["T04"]["doc_type"] == "review"
-    assert w["T01"]["cell_papers"] == 20 and w["T01"]["top10_target"] == approx(2)
+    cell = cell_of(cwts, "Ties")
+    assert (cell["threshold"], cell["papers_above"], cell["papers_at"]) == (5, 1, 3)
+    assert cell["papers"] == 20 and cell["top10_target"] == approx(2)
+    assert cell["weight_at_threshold"] == approx(1 / 3)
+    # nistep: S = the 9 and the three 5s, 2 / 4 each
+    assert (cell["nistep_threshold"], cell["nistep_papers"]) == (5, 4)
+    assert cell["nistep_weight"] == approx(0.5)
+    assert cell["method"] == "cwts"
+
+
+def test_top10_cells_has_one_row_per_field_and_year(cwts, nistep):
+    cells = indicator(cwts[1] / "out", "top10_cells")
+    expected = {
+        ("Ties", 2020): 20, ("Filled", 2020): 20, ("Zeros", 2020): 12, ("Small", 2020): 4,
+        ("SmallTie", 2020): 5, ("Single", 2020): 1, ("Fifteen", 2020): 15,
+        ("Unclassified", 2020): 2, ("Ties", 2021): 1,
+    }  # fmt: skip
+    papers = {(r["field"], r["pub_year"]): r["papers"] for r in cells.iter_rows(named=True)}
+    assert papers == expected and cells.height == len(expected)
+    assert cells["top10_target"].to_list() == approx([n / 10 for n in cells["papers"]])
+    assert set(indicator(nistep[1] / "out", "top10_cells")["method"]) == {"nistep"}
 
 
 def test_other_document_types_enter_no_cell(cwts):
@@ -96,13 +122,16 @@ def test_other_document_types_enter_no_cell(cwts):
 def test_papers_at_threshold_get_nothing_when_those_above_fill_the_tenth(cwts, nistep):
     for w, _ in (cwts, nistep):
         assert weights_of(w, "F01", "F02", "F03", "F04", "F05") == approx([1, 1, 0, 0, 0])
-    assert cwts[0]["F03"]["threshold"] == 5
+    cell = cell_of(cwts, "Filled")
+    assert (cell["threshold"], cell["weight_at_threshold"]) == (5, 0)
+    # S is the papers above 5: the 9 and the 8, 2 / 2 each
+    assert (cell["nistep_threshold"], cell["nistep_papers"], cell["nistep_weight"]) == (8, 2, 1)
 
 
 def test_all_zero_cell_gives_every_paper_a_tenth(cwts, nistep):
     for w, _ in (cwts, nistep):
         assert weights_of(w, *[f"Z{i:02d}" for i in range(1, 13)]) == approx([0.1] * 12)
-        assert w["Z01"]["threshold"] == 0
+    assert cell_of(cwts, "Zeros")["threshold"] == 0
 
 
 def test_cells_smaller_than_ten_give_their_n_tenths_to_the_top(cwts, nistep):
@@ -125,7 +154,7 @@ def test_methods_differ_only_in_how_ties_share(cwts, nistep):
     assert weights_of(n, "N01", "N02", "N03", "N04") == approx([0.5, 0.5, 0.5, 0])
     # nistep on the Ties cell: S = {9, 5, 5, 5}, 2 / 4 = 0.5 each
     assert weights_of(n, "T01", "T02", "T03", "T04", "T05") == approx([0.5] * 4 + [0])
-    assert {r["method"] for r in n.values()} == {"nistep"}
+    assert cell_of(nistep, "Fifteen")["method"] == "nistep"
     # both weights are always published; `weight` is the configured one
     assert weights_of(c, "N02", column="weight_nistep") == approx([0.5])
 

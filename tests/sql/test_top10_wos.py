@@ -28,7 +28,7 @@ def wos_run(shared_data, tmp_path_factory):
     affiliations = pl.read_parquet(root / "data" / "affiliations.parquet")
     marts = {
         name: pl.read_parquet(root / "out" / "indicators" / f"{name}.parquet")
-        for name in ("top10_coauthorship", "top10_paper_weights")
+        for name in ("top10_cells", "top10_coauthorship", "top10_paper_weights")
     }
     return papers, affiliations, marts
 
@@ -91,6 +91,44 @@ def test_cell_weights_match_the_rank_overlap_method_and_sum_to_a_tenth(wos_run):
     # the exact 10% invariant, cell by cell, in the mart's own numbers
     sums = weights.group_by("field", "pub_year").agg(pl.sum("weight"), pl.len())
     assert (sums["weight"] - sums["len"] / 10).abs().max() < 1e-9
+
+
+def test_each_papers_weights_follow_from_its_cell(wos_run):
+    """Both weights of every paper recomputed from its top10_cells row, and each cell's papers
+    and tie counts recounted from the per-paper mart."""
+    _, _, marts = wos_run
+    cells = marts["top10_cells"]
+    papers = marts["top10_paper_weights"].join(cells, on=["field", "pub_year"], how="left")
+    assert papers["threshold"].null_count() == 0  # every paper lies in a published cell
+    expected_cwts = (
+        pl.when(pl.col("citations") > pl.col("threshold"))
+        .then(1.0)
+        .when(pl.col("citations") == pl.col("threshold"))
+        .then(pl.col("weight_at_threshold"))
+        .otherwise(0.0)
+    )
+    expected_nistep = (
+        pl.when(pl.col("citations") >= pl.col("nistep_threshold"))
+        .then(pl.col("nistep_weight"))
+        .otherwise(0.0)
+    )
+    off = papers.select(
+        (pl.col("weight_cwts") - expected_cwts).abs().max().alias("cwts"),
+        (pl.col("weight_nistep") - expected_nistep).abs().max().alias("nistep"),
+    ).row(0)
+    assert off == (0.0, 0.0)
+    counted = papers.group_by("field", "pub_year").agg(
+        pl.len().alias("n"),
+        (pl.col("citations") > pl.col("threshold")).sum().alias("above"),
+        (pl.col("citations") == pl.col("threshold")).sum().alias("at"),
+        (pl.col("citations") >= pl.col("nistep_threshold")).sum().alias("in_s"),
+    )
+    both = cells.join(counted, on=["field", "pub_year"], how="full", coalesce=True)
+    assert both.height == cells.height
+    assert (both["papers"] == both["n"]).all()
+    assert (both["papers_above"] == both["above"]).all()
+    assert (both["papers_at"] == both["at"]).all()
+    assert (both["nistep_papers"] == both["in_s"]).all()
 
 
 def test_world_holds_exactly_a_tenth_in_every_window_and_field(wos_run):
