@@ -355,23 +355,18 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
             record["lineage"][target_eval.TABLE] = _target_lineage(settings, defs)
         extra = {"kpi.run_id": record["run_id"], "kpi.code_version": record["code_version"]}
         (staging / "indicators").mkdir()
+        files = {mart: staging / "indicators" / f"{mart}.parquet" for mart in marts}
         for mart in marts:
             check_mart_schema(con, mart, defs.marts[mart])
         progress("exporting indicators")
-        for mart in marts:
-            export.write_parquet(
-                con, mart, defs.marts[mart], staging / "indicators" / f"{mart}.parquet", extra
-            )
+        for mart, path in files.items():
+            export.write_parquet(con, mart, defs.marts[mart], path, extra)
         progress("checking the exported files against the mart contracts")
         record["mart_contracts"] = {
             mart: check_exported_mart(
-                con,
-                mart,
-                defs.marts[mart],
-                staging / "indicators" / f"{mart}.parquet",
-                settings.validation.parquet_statistics,
+                con, mart, defs.marts[mart], path, settings.validation.parquet_statistics
             )
-            for mart in marts
+            for mart, path in files.items()
         }
         if settings.export.excel:
             progress("writing indicators.xlsx")

@@ -171,12 +171,7 @@ def _input_views(
         how = "DuckDB SQL over the file" if result.get("checked_by") == "duckdb" else "pandera"
         outcome = f"{critical} critical, {warning} warning failures"
         detail = f"{result['checks']} checks ({how}); {outcome}"
-        proven = result.get("proven_by_statistics") or []
-        if proven:  # the evidence for rules that passed without a scan
-            detail += (
-                f"; {len(proven)} rules proven by the file's Parquet statistics, not scanned: "
-                + ", ".join(proven)
-            )
+        detail += _proven_detail(result)
         gx_result = gx.get(name)
         if gx_result is not None:
             gx_result = {**gx_result, "failed": _gx_failed(run_dir, name)}
@@ -221,17 +216,21 @@ def _mart_views(record: dict, marts: dict[str, Contract]) -> list[ContractView]:
 
 def _mart_detail(check: dict) -> str:
     """What checked an exported mart; the types were checked on the table before writing."""
-    detail = (
+    return (
         f"columns and types checked before export; the written file checked against its "
-        f"{check['checks']} checks: {check['warnings']} warning failures"
+        f"{check['checks']} checks: {check['warnings']} warning failures" + _proven_detail(check)
     )
-    proven = check.get("proven_by_statistics") or []
-    if proven:
-        detail += (
-            f"; {len(proven)} rules proven by the file's Parquet statistics, not scanned: "
-            + ", ".join(proven)
-        )
-    return detail
+
+
+def _proven_detail(result: dict) -> str:
+    """The evidence for the rules that passed without a scan (an input's or a mart's)."""
+    proven = result.get("proven_by_statistics") or []
+    if not proven:
+        return ""
+    return (
+        f"; {len(proven)} rules proven by the file's Parquet statistics, not scanned: "
+        + ", ".join(proven)
+    )
 
 
 def _audits(record: dict) -> list[dict]:
