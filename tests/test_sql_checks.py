@@ -303,6 +303,22 @@ def test_missing_columns_and_an_empty_file_are_reported(tmp_path):
     assert ("affiliations", None, None, "not_empty", "0 rows", "critical") in by_duckdb
 
 
+def test_checks_side_by_side_report_exactly_what_checks_one_at_a_time_report(tmp_path):
+    """The datasets' checks and the foreign key run on concurrent cursors; capped at one
+    thread they run one after another. The report is the same, row for row and in order."""
+    data = data_dir(tmp_path, **bad_frames())
+
+    def reported(**engine) -> list[tuple]:
+        settings = load_settings(None, data=data, validation={"engine": "duckdb"}, engine=engine)
+        validated = read_and_validate(settings, Definitions.load(settings))
+        return list(validated.report.failures_frame().select(COLUMNS).iter_rows())
+
+    side_by_side = reported()
+    assert len(side_by_side) == 18  # the 18 worked out by hand above
+    assert reported(threads=1) == side_by_side
+    assert [reported() for _ in range(3)] == [side_by_side] * 3
+
+
 def test_foreign_keys_across_engines_and_to_an_absent_parent(tmp_path):
     """A small CSV child of a Parquet parent checked in DuckDB, and a parent not given at all."""
     data = data_dir(tmp_path, papers=papers())

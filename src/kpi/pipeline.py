@@ -6,9 +6,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -134,9 +136,15 @@ def check_in_duckdb(
     frames: dict[str, pl.DataFrame],
     report: ValidationReport,
 ) -> None:
-    """Contract checks of the large Parquet inputs as SQL, and every foreign key touching them."""
+    """Contract checks of the large Parquet inputs as SQL, and every foreign key touching them.
+
+    Each dataset's checks and each foreign key are independent queries, run side by side on
+    cursors of one database (one DuckDB memory limit for all): the one-pass key check of a
+    sorted file keeps a single core busy, so alone it would leave the others idle.
+    """
     con = duckdb.connect(config=engine_config(settings))
-    relations = {}
+    relations: dict[str, str] = {}
+    checks: list[tuple[str, Callable]] = []
     for name, input_file in sorted(in_duckdb.items()):
         path, contract = input_file.path, contracts[name]
         present, rows = sql_checks.parquet_columns(con, path), input_file.rows
@@ -145,24 +153,53 @@ def check_in_duckdb(
             if settings.validation.parquet_statistics
             else None
         )
-        failures, proofs = sql_checks.check_parquet(
-            con, name, path, contract, str(path), present, rows, statistics
-        )
-        report.datasets[name] = DatasetResult(
-            name, str(path), rows, count_checks(contract), failures, "duckdb", proofs
-        )
         relations[name] = sql_checks.checked_relation(contract, present, path)
-    for name, frame in frames.items():
-        con.register(f"_frame_{name}", frame.with_row_index(sql_checks.ROW, offset=1).to_arrow())
-        relations[name] = f'"_frame_{name}"'
-    for name, result in sorted(report.datasets.items()):
+        checks.append((name, partial(
+            sql_checks.check_parquet, dataset=name, path=path, contract=contract,
+            file=str(path), present=present, rows=rows, statistics=statistics,
+        )))  # fmt: skip
+    arrow = {
+        f"_frame_{name}": frame.with_row_index(sql_checks.ROW, offset=1).to_arrow()
+        for name, frame in frames.items()
+    }
+    relations |= {name: f'"_frame_{name}"' for name in frames}
+    foreign_keys: list[tuple[str, Callable]] = []
+    for name in sorted(relations):
         contract = contracts[name]
         touches = {fk.ref_dataset for fk in contract.foreign_keys} | {name}
-        if name in relations and touches & in_duckdb.keys():
-            result.failures += sql_checks.check_foreign_keys(
-                con, name, result.file, contract, relations, contracts
-            )
+        if contract.foreign_keys and touches & in_duckdb.keys():
+            file = str(in_duckdb[name].path) if name in in_duckdb else report.datasets[name].file
+            foreign_keys.append((name, partial(
+                sql_checks.check_foreign_keys, dataset=name, file=file, contract=contract,
+                relations=relations, contracts=contracts,
+            )))  # fmt: skip
+    # every query's result is gathered in this fixed order, so reports never depend on timing
+    results = _on_cursors(con, [task for _, task in checks + foreign_keys], arrow, settings)
+    for (name, _), (failures, proofs) in zip(checks, results[: len(checks)], strict=True):
+        report.datasets[name] = DatasetResult(
+            name, str(in_duckdb[name].path), in_duckdb[name].rows,
+            count_checks(contracts[name]), failures, "duckdb", proofs,
+        )  # fmt: skip
+    for (name, _), failures in zip(foreign_keys, results[len(checks) :], strict=True):
+        report.datasets[name].failures += failures
     con.close()
+
+
+def _on_cursors(
+    con: duckdb.DuckDBPyConnection, tasks: list[Callable], arrow: dict, settings: Settings
+) -> list:
+    """Each task called with a cursor of `con` of its own (registered frames are per cursor),
+    all at once unless `[engine] threads` caps them; the results in the order of `tasks`."""
+
+    def call(task: Callable):
+        with con.cursor() as cursor:
+            for view, table in arrow.items():
+                cursor.register(view, table)
+            return task(cursor)
+
+    workers = max(1, min(len(tasks), settings.engine.threads or len(tasks)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(call, tasks))
 
 
 def config_params(settings: Settings) -> pl.DataFrame:
