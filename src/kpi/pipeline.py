@@ -174,7 +174,10 @@ def check_in_duckdb(
                 relations=relations, contracts=contracts,
             )))  # fmt: skip
     # every query's result is gathered in this fixed order, so reports never depend on timing
-    results = _on_cursors(con, [task for _, task in checks + foreign_keys], arrow, settings)
+    try:
+        results = _on_cursors(con, [task for _, task in checks + foreign_keys], arrow, settings)
+    finally:
+        con.close()
     for (name, _), (failures, proofs) in zip(checks, results[: len(checks)], strict=True):
         report.datasets[name] = DatasetResult(
             name, str(in_duckdb[name].path), in_duckdb[name].rows,
@@ -182,7 +185,6 @@ def check_in_duckdb(
         )  # fmt: skip
     for (name, _), failures in zip(foreign_keys, results[len(checks) :], strict=True):
         report.datasets[name].failures += failures
-    con.close()
 
 
 def _on_cursors(
