@@ -153,6 +153,9 @@ def check_in_duckdb(
             if settings.validation.parquet_statistics
             else None
         )
+        report.datasets[name] = DatasetResult(
+            name, str(path), rows, count_checks(contract), checked_by="duckdb"
+        )
         relations[name] = sql_checks.checked_relation(contract, present, path)
         checks.append((name, partial(
             sql_checks.check_parquet, dataset=name, path=path, contract=contract,
@@ -168,10 +171,9 @@ def check_in_duckdb(
         contract = contracts[name]
         touches = {fk.ref_dataset for fk in contract.foreign_keys} | {name}
         if contract.foreign_keys and touches & in_duckdb.keys():
-            file = str(in_duckdb[name].path) if name in in_duckdb else report.datasets[name].file
             foreign_keys.append((name, partial(
-                sql_checks.check_foreign_keys, dataset=name, file=file, contract=contract,
-                relations=relations, contracts=contracts,
+                sql_checks.check_foreign_keys, dataset=name, file=report.datasets[name].file,
+                contract=contract, relations=relations, contracts=contracts,
             )))  # fmt: skip
     # every query's result is gathered in this fixed order, so reports never depend on timing
     try:
@@ -179,10 +181,8 @@ def check_in_duckdb(
     finally:
         con.close()
     for (name, _), (failures, proofs) in zip(checks, results[: len(checks)], strict=True):
-        report.datasets[name] = DatasetResult(
-            name, str(in_duckdb[name].path), in_duckdb[name].rows,
-            count_checks(contracts[name]), failures, "duckdb", proofs,
-        )  # fmt: skip
+        report.datasets[name].failures += failures
+        report.datasets[name].proven_by_statistics = proofs
     for (name, _), failures in zip(foreign_keys, results[len(checks) :], strict=True):
         report.datasets[name].failures += failures
 
