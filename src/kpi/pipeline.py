@@ -146,12 +146,9 @@ def check_in_duckdb(
     relations: dict[str, str] = {}
     checks: list[tuple[str, Callable]] = []
     for name, input_file in sorted(in_duckdb.items()):
-        path, contract = input_file.path, contracts[name]
-        present, rows = sql_checks.parquet_columns(con, path), input_file.rows
-        statistics = (
-            sql_checks.parquet_statistics(con, path)
-            if settings.validation.parquet_statistics
-            else None
+        path, contract, rows = input_file.path, contracts[name], input_file.rows
+        present, statistics = sql_checks.parquet_facts(
+            con, path, settings.validation.parquet_statistics
         )
         report.datasets[name] = DatasetResult(
             name, str(path), rows, count_checks(contract), checked_by="duckdb"
@@ -541,8 +538,7 @@ def check_exported_mart(
     rows = parquet_row_count(path)
     failures, proofs = [], []
     if rows:  # an empty mart has no value to check; its columns were checked before export
-        statistics = sql_checks.parquet_statistics(con, path) if use_statistics else None
-        present = sql_checks.parquet_columns(con, path)
+        present, statistics = sql_checks.parquet_facts(con, path, use_statistics)
         file = f"indicators/{path.name}"
         failures, proofs = sql_checks.check_parquet(
             con, mart, path, contract, file, present, rows, statistics

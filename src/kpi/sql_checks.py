@@ -137,6 +137,15 @@ def parquet_statistics(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, 
     return {name: _column_statistics(parts) for name, parts in chunks.items()}
 
 
+def parquet_facts(
+    con: duckdb.DuckDBPyConnection, path: Path, use_statistics: bool
+) -> tuple[dict[str, str], dict[str, ColumnStatistics] | None]:
+    """What `check_parquet` is given about a file, from its footer: its columns
+    (parquet_columns) and, unless statistics are not to be used, parquet_statistics."""
+    statistics = parquet_statistics(con, path) if use_statistics else None
+    return parquet_columns(con, path), statistics
+
+
 def _column_statistics(chunks: list[dict]) -> ColumnStatistics:
     """One column's row-group chunks (rows of parquet_metadata) summed up. A field a DuckDB too
     old does not report reads as not recorded: nothing is proven from it."""
