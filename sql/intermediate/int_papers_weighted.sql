@@ -21,10 +21,6 @@ weighted as (
         cells.papers as cell_papers,
         cells.top10_target,
         cells.threshold,
-        cells.papers_above,
-        cells.papers_at,
-        cells.nistep_threshold,
-        cells.nistep_papers,
         -- cwts: papers above t count fully; the papers tied at t share what is left of n x share
         case
             when papers.citations > cells.threshold then 1
@@ -56,13 +52,8 @@ final as (
         cell_papers::bigint                     as cell_papers,
         top10_target::double                    as top10_target,
         threshold::bigint                       as threshold,
-        papers_above::bigint                    as papers_above,
-        papers_at::bigint                       as papers_at,
-        nistep_threshold::bigint                as nistep_threshold,
-        nistep_papers::bigint                   as nistep_papers,
         weight_cwts::double                     as weight_cwts,
         weight_nistep::double                   as weight_nistep,
-        method::varchar                         as method,
         (case when method = 'nistep' then weight_nistep else weight_cwts end)::double as weight
     from weighted
 )
