@@ -130,6 +130,15 @@ def test_refuses_to_replace_a_directory_that_is_not_a_kpi_output(tmp_path, kpi):
     assert (precious / "thesis.tex").read_text() == "do not delete"
 
 
+def test_a_command_writes_no_library_warnings(kpi):
+    # with the optional `spark` extra installed, pandera's import-time probe of pyspark.pandas
+    # printed a pandas-3 FutureWarning before every command; nothing may print on import
+    done = kpi("--help")
+    assert done.returncode == 0
+    assert "Usage" in done.stdout
+    assert done.stderr == ""
+
+
 def test_usage_errors_exit_2(tmp_path, kpi):
     assert kpi("run", "--no-such-flag").returncode == 2
     assert kpi("run", "--config", tmp_path / "missing.toml").returncode == 2

@@ -1,6 +1,11 @@
 """kpi: indicator engine for Japan's research-globalisation (brain circulation) KPIs."""
 
+import warnings
 from importlib.metadata import PackageNotFoundError, version
+
+# pandera imports pyspark.pandas whenever pyspark is installed (the optional `spark` extra);
+# under pandas 3 that import warns, on every command, about a library kpi never uses
+warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\.pandas")
 
 try:
     __version__ = version("kpi")
