@@ -290,6 +290,181 @@ def test_cells_that_are_not_their_type_fail_once_and_whole_floats_are_integers(t
     ]
 
 
+# text cells of number columns (papers.citations int64, observations.value float64): DuckDB
+# alone reads more of them than polars does, '2.5' even as the integer 3 and '1_000' as 1000
+TEXT_CELLS = ["2001", "+2001", "-0", " 2002\t", "\u00a02003", "2.5", "2.0", "1e3", "1_000",
+              "0x7D1", "+-1", ".5", "3.", "inf", "NaN", "", "1,2"]  # fmt: skip
+
+
+def observations(**columns) -> pl.DataFrame:
+    n = len(next(iter(columns.values())))
+    base = {"target_id": [f"t{i}" for i in range(n)], "period": [2001] * n,
+            "value": [1.0] * n, "source": ["s"] * n}  # fmt: skip
+    return pl.DataFrame({**base, **columns}).with_columns(pl.col("period").cast(pl.Int32))
+
+
+def test_text_is_a_number_exactly_where_polars_reads_one(tmp_path):
+    data = data_dir(
+        tmp_path,
+        papers=papers(
+            paper_id=[f"p{i:02}" for i in range(len(TEXT_CELLS))],
+            pub_year=[2001] * len(TEXT_CELLS),
+            field=["F"] * len(TEXT_CELLS),
+            doc_type=["article"] * len(TEXT_CELLS),
+            citations=TEXT_CELLS,
+            source=["s"] * len(TEXT_CELLS),
+        ),
+        observations=observations(value=TEXT_CELLS),
+    )
+    by_duckdb = [f for f in failures(data, "duckdb") if f[0] != "affiliations"]
+    assert by_duckdb == [f for f in failures(data, "pandera") if f[0] != "affiliations"]
+    # by hand: an integer is optional sign and digits, trimmed; a float also takes a point, an
+    # exponent, inf and NaN (NaN is then a missing value); no separators, hex or double signs
+    not_integers = range(6, 18)  # '2.5' ... '1,2', rows 6 to 17
+    assert sorted((f[1], f[3], f[4]) for f in by_duckdb if f[0] == "papers") == [
+        (row, "dtype(int64)", TEXT_CELLS[row - 1]) for row in not_integers
+    ]
+    assert sorted((f[1], f[3], f[4]) for f in by_duckdb if f[0] == "observations") == [
+        (9, "dtype(float64)", "1_000"),
+        (10, "dtype(float64)", "0x7D1"),
+        (11, "dtype(float64)", "+-1"),
+        (15, "not_nullable", "NaN"),
+        (16, "dtype(float64)", ""),
+        (17, "dtype(float64)", "1,2"),
+    ]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cells=st.lists(
+        # number-like text: signs, digits with separators, a point, an exponent, spaces
+        st.one_of(
+            st.from_regex(r"[ \t]?[+-]{0,2}[0-9_]{0,3}[.]?[0-9]{0,2}([eE][+-]?[0-9]{1,2})?[ ]?",
+                          fullmatch=True),
+            st.sampled_from(["inf", "-Infinity", "NaN", "0x10", "1,2", ""]),
+        ),
+        min_size=1, max_size=8,
+    )
+)  # fmt: skip
+def test_random_text_in_number_columns_gets_the_same_failures(tmp_path, cells):
+    data = tmp_path / "text"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir()
+    n = len(cells)
+    papers(
+        paper_id=[f"p{i}" for i in range(n)], pub_year=cells, field=["F"] * n,
+        doc_type=["article"] * n, citations=cells, source=["s"] * n,
+    ).write_parquet(data / "papers.parquet")  # fmt: skip
+    observations(value=cells).write_parquet(data / "observations.parquet")
+    assert failures(data, "duckdb") == failures(data, "pandera")
+
+
+def test_nan_is_a_missing_value_even_where_the_statistics_leave_it_out(tmp_path):
+    # polars records min = max = 1.0 for [1.0, NaN] (the format leaves NaN out of min/max) and
+    # 0 nulls: neither proves the column complete, and a scan that skips row groups by those
+    # min/max found the NaN in a count but not when fetching its row
+    data = data_dir(tmp_path, observations=observations(value=[1.0, float("nan")]))
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert ("observations", 2, "value", "not_nullable", "NaN", "critical") in by_duckdb
+    settings = load_settings(None, data=data, validation={"engine": "duckdb"})
+    summary = read_and_validate(settings, Definitions.load(settings)).report.summary()
+    assert "value: not_nullable" not in summary["datasets"]["observations"]["proven_by_statistics"]
+
+
+def test_a_row_with_an_infinite_value_is_shown_as_json(tmp_path):
+    flows = pl.DataFrame({
+        "country": ["JPN", "JPN"], "period_start": [2001, 2001], "period_end": [2002, 2002],
+        "measure": ["inflow", "stayers"], "value": [1.0, float("-inf")], "source": ["s", "s"],
+    }).with_columns(pl.col("period_start", "period_end").cast(pl.Int32))  # fmt: skip
+    data = data_dir(tmp_path, author_flows_published=flows)
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    [negative] = [f for f in by_duckdb if f[3] == "counts_are_not_negative"]
+    assert negative[1] == 2 and json.loads(negative[4])["value"] is None
+
+
+def test_dates_numbers_and_decimals_convert_only_when_exact(tmp_path):
+    import datetime as dt
+    from decimal import Decimal
+
+    decimals = pl.Series([Decimal("2001.0"), Decimal("2100.4"), Decimal("1899.6")],
+                         dtype=pl.Decimal(6, 1))  # fmt: skip
+    citations = pl.Series([Decimal("1.0"), Decimal("2.5"), Decimal("-0.4")], dtype=pl.Decimal(6, 1))
+    zoned = pl.Series([dt.datetime(2001, 1, 5, 20), dt.datetime(2001, 1, 6, 1)])
+    data = tmp_path / "exact"
+    data.mkdir()
+    papers(
+        paper_id=["p1", "p2", "p3"], pub_year=decimals, field=["F"] * 3,
+        doc_type=["article"] * 3, citations=citations, source=["s"] * 3,
+    ).write_parquet(data / "papers.parquet")  # fmt: skip
+    observations(published=zoned.dt.replace_time_zone("Asia/Tokyo")).write_parquet(
+        data / "observations.parquet"
+    )
+    by_duckdb = failures(data, "duckdb")
+    # the same failures; a zoned time's text differs (DuckDB shows it in UTC, polars in its zone)
+    assert [f[:4] for f in by_duckdb] == [f[:4] for f in failures(data, "pandera")]
+    # a decimal that is not a whole number is not an integer (polars alone would truncate it,
+    # DuckDB alone round it); a zoned time is not a date (its day depends on the zone)
+    assert sorted((f[0], f[1], f[2], f[3]) for f in by_duckdb if f[1] is not None) == [
+        ("observations", 1, "published", "dtype(date)"),
+        ("observations", 2, "published", "dtype(date)"),
+        ("papers", 2, "citations", "dtype(int64)"),
+        ("papers", 2, "pub_year", "dtype(int32)"),
+        ("papers", 3, "citations", "dtype(int64)"),
+        ("papers", 3, "pub_year", "dtype(int32)"),
+    ]
+    # the day count 11327 is not a date, nor a date a year
+    days = tmp_path / "days"
+    days.mkdir()
+    observations(published=pl.Series([11327], dtype=pl.Int32)).write_parquet(
+        days / "observations.parquet"
+    )
+    papers(pub_year=[dt.date(2001, 1, 5)] * 4).write_parquet(days / "papers.parquet")
+    by_duckdb = failures(days, "duckdb")
+    assert by_duckdb == failures(days, "pandera")
+    assert sorted((f[0], f[1], f[3]) for f in by_duckdb if f[1] is not None) == [
+        ("observations", 1, "dtype(date)"),
+        *(("papers", row, "dtype(int32)") for row in (1, 2, 3, 4)),
+    ]
+
+
+def test_a_file_whose_pages_do_not_decode_is_reported_as_unreadable(tmp_path):
+    data = data_dir(tmp_path, affiliations=affiliations())
+    pq.write_table(papers().to_arrow(), data / "papers.parquet", use_dictionary=False)
+    raw = bytearray((data / "papers.parquet").read_bytes())
+    raw[8:120] = b"\xff" * 112  # the first column's pages; the footer is intact
+    (data / "papers.parquet").write_bytes(bytes(raw))
+    for engine in ("duckdb", "pandera"):
+        reported = failures(data, engine)
+        assert [(f[0], f[3]) for f in reported if f[0] == "papers"] == [("papers", "readable")]
+        assert "cannot read parquet file" in reported[-1][4]
+
+
+def test_a_file_with_a_column_duckdb_adds_or_renames_is_checked_by_pandera(tmp_path):
+    extra = papers().with_columns(file_row_number=pl.lit(7), PUB_YEAR=pl.lit(2001))
+    data = data_dir(tmp_path, papers=extra, affiliations=affiliations())
+    assert checked_by(data, "duckdb") == {"papers": "pandera", "affiliations": "duckdb"}
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert [(f[2], f[3]) for f in by_duckdb] == [
+        ("PUB_YEAR", "column_in_contract"),
+        ("file_row_number", "column_in_contract"),
+    ]
+
+
+def test_a_field_named_all_is_refused(tmp_path):
+    # ALL names the all-fields rows of top10_coauthorship: a field of that name would give
+    # those rows twice
+    data = data_dir(tmp_path, papers=papers(field=["ALL", None, " ALL ", "all"]),
+                    affiliations=affiliations())  # fmt: skip
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert [(f[1], f[3]) for f in by_duckdb] == [(1, "field_is_not_all"), (3, "field_is_not_all")]
+
+
 def test_missing_columns_and_an_empty_file_are_reported(tmp_path):
     data = data_dir(
         tmp_path,

@@ -30,7 +30,14 @@ from kpi import (
 from kpi.config import Settings
 from kpi.contracts import Contract, load_contracts
 from kpi.errors import AuditFailed, DefinitionError, InputError, KpiError, ValidationFailed
-from kpi.readers import InputFile, discover, open_parquet, parquet_row_count, read_file
+from kpi.readers import (
+    InputFile,
+    discover,
+    open_parquet,
+    parquet_column_names,
+    parquet_row_count,
+    read_file,
+)
 from kpi.runner import RAW_SCHEMA, SEED_SCHEMA, AuditResult, Project, run_audits, run_models
 from kpi.validation import (
     DatasetResult,
@@ -91,7 +98,13 @@ def checked_in_duckdb(settings: Settings, path: Path) -> bool:
     engine = settings.validation.engine
     if path.suffix.lower() != ".parquet" or engine == "pandera":
         return False
-    return engine == "duckdb" or parquet_row_count(path) >= settings.validation.duckdb_min_rows
+    if engine == "auto" and parquet_row_count(path) < settings.validation.duckdb_min_rows:
+        return False
+    # DuckDB numbers the rows in a column of this name, so a file's own column of that name
+    # would stop the scan, and it renames one of two names that differ only in case: pandera
+    # checks such a file (both are columns no contract has, reported as such)
+    names = [name.lower() for name in parquet_column_names(path)]
+    return sql_checks.FILE_ROW_NUMBER not in names and len(set(names)) == len(names)
 
 
 def read_and_validate(settings: Settings, defs: Definitions) -> Validated:
@@ -177,11 +190,39 @@ def check_in_duckdb(
         results = _on_cursors(con, [task for _, task in checks + foreign_keys], arrow, settings)
     finally:
         con.close()
-    for (name, _), (failures, proofs) in zip(checks, results[: len(checks)], strict=True):
-        report.datasets[name].failures += failures
-        report.datasets[name].proven_by_statistics = proofs
-    for (name, _), failures in zip(foreign_keys, results[len(checks) :], strict=True):
-        report.datasets[name].failures += failures
+    unreadable = set()
+    for (name, _), result in zip(checks, results[: len(checks)], strict=True):
+        if isinstance(result, duckdb.Error):
+            # the footer read, the pages did not: one failure, as pandera reports such a file
+            path = in_duckdb[name].path
+            message = str(InputError(path, f"cannot read parquet file: {_error_text(result)}"))
+            report.datasets[name].failures.append(
+                Failure(name, str(path), None, None, "readable", message)
+            )
+            unreadable.add(name)
+            continue
+        report.datasets[name].failures += result[0]
+        report.datasets[name].proven_by_statistics = result[1]
+    for (name, _), result in zip(foreign_keys, results[len(checks) :], strict=True):
+        if isinstance(result, duckdb.Error):
+            touched = {name} | {fk.ref_dataset for fk in contracts[name].foreign_keys}
+            if touched & unreadable:
+                continue  # a key of an unreadable file is not known; its failure says so
+            raise result
+        report.datasets[name].failures += result
+
+
+# raised by the engine or by this code, never by the bytes of a file: not an unreadable input
+_NOT_THE_FILE = (
+    duckdb.OutOfMemoryException,
+    duckdb.InterruptException,
+    duckdb.ProgrammingError,
+    duckdb.InternalException,
+)
+
+
+def _error_text(exc: duckdb.Error) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _on_cursors(
@@ -194,7 +235,12 @@ def _on_cursors(
         with con.cursor() as cursor:
             for view, table in arrow.items():
                 cursor.register(view, table)
-            return task(cursor)
+            try:
+                return task(cursor)
+            except _NOT_THE_FILE:
+                raise
+            except duckdb.Error as exc:  # pages a footer promised but that do not decode
+                return exc
 
     workers = max(1, min(len(tasks), settings.engine.threads or len(tasks)))
     with ThreadPoolExecutor(max_workers=workers) as pool:

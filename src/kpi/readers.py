@@ -90,6 +90,14 @@ def parquet_row_count(path: Path) -> int:
         raise InputError(path, f"cannot read parquet file: {type(exc).__name__}: {exc}") from exc
 
 
+def parquet_column_names(path: Path) -> list[str]:
+    """The columns of a Parquet file, from its footer (no data read)."""
+    try:
+        return list(pl.read_parquet_schema(path))
+    except Exception as exc:  # a corrupt footer
+        raise InputError(path, f"cannot read parquet file: {type(exc).__name__}: {exc}") from exc
+
+
 def open_parquet(dataset: str, path: Path) -> InputFile:
     """A Parquet input left where it is: DuckDB checks it and the models read it from the file."""
     if path.stat().st_size == 0:

@@ -198,9 +198,14 @@ def _cast_column(series: pl.Series, target: str) -> pl.Series:
         return text.cast(dtype, strict=False)
     if target == "str":
         return series.cast(pl.String)
+    zoned = getattr(series.dtype, "time_zone", None) is not None
+    if series.dtype.is_temporal() != dtype.is_temporal() or zoned:
+        # a date is not a number nor a number a date (polars would count days since 1970);
+        # a zoned time's date depends on the zone
+        return pl.Series(series.name, [None] * len(series), dtype=dtype)
     cast = series.cast(dtype, strict=False)
-    if target in ("int32", "int64") and series.dtype.is_float():
-        # a float that is not a whole number must fail, not be truncated silently
+    if target in ("int32", "int64") and (series.dtype.is_float() or series.dtype.is_decimal()):
+        # a number that is not a whole number must fail, not be truncated silently
         return pl.select(pl.when(series == series.round(0)).then(cast).otherwise(None)).to_series()
     return cast
 
