@@ -140,7 +140,8 @@ def duckdb_full_query(data: Path) -> str:
         select paper_id, country, count(*) as institutions
         from (
             select distinct paper_id, country, coalesce(trim(institution), '') as name,
-                   case when institution is null then address_seq else 0 end as unnamed
+                   case when coalesce(trim(institution), '') = '' then address_seq else 0 end
+                       as unnamed
             from read_parquet('{data}/affiliations.parquet')
             where country is not null
         )
@@ -292,16 +293,16 @@ def run_pandas_full(data: Path, out: Path) -> None:
         data / "affiliations.parquet", columns=["paper_id", "address_seq", "institution", "country"]
     )
     affiliations = affiliations[affiliations["country"].notna()]
-    named = affiliations["institution"].notna()
+    name = affiliations["institution"].str.strip().fillna("")
     institutions = pd.DataFrame(
         {
             "paper_id": affiliations["paper_id"],
             "country": affiliations["country"],
-            "name": affiliations["institution"].str.strip().fillna(""),
-            "unnamed": np.where(named, 0, affiliations["address_seq"]),
+            "name": name,
+            "unnamed": np.where(name != "", 0, affiliations["address_seq"]),
         }
     ).drop_duplicates()
-    del affiliations, named
+    del affiliations, name
     located = institutions.groupby(["paper_id", "country"]).size().rename("n").reset_index()
     del institutions
     per_paper = located.groupby("paper_id")

@@ -36,10 +36,10 @@ final as (
         institution::varchar                                        as institution,
         -- one institution = one organisation name in one country on the paper, keyed by
         -- (country, institution_name, unnamed_address): an address without an organisation
-        -- name is an institution of its own; trim('') = '' is a name like any other. Keys,
-        -- not a concatenated string: no string is built per row
+        -- name (empty or blank, however the file quoted it) is an institution of its own.
+        -- Keys, not a concatenated string: no string is built per row
         coalesce(trim(institution), '')::varchar                    as institution_name,
-        (case when institution is null then address_seq else 0 end)::integer
+        (case when coalesce(trim(institution), '') = '' then address_seq else 0 end)::integer
                                                                     as unnamed_address,
         -- one author = author_seq; an address without authors stands for one author of its
         -- own (negative: author_seq and address_seq both start at 1)

@@ -19,14 +19,15 @@ PAPERS = [
 P1_ADDRESSES = [
     (1, 1, "Univ A", "JPN"),
     (2, 2, "  Univ A ", "JPN"),     # the same name once trimmed: Univ A again
-    (3, 3, "", "JPN"),              # an empty name is a name: institution ''
-    (4, 4, "   ", "JPN"),           # trims to '': the same institution as address 3
+    (3, 3, "", "JPN"),              # an empty name is no name: an institution of its own
+    (4, 4, "   ", "JPN"),           # blank is no name either: another one
     (5, 5, None, "JPN"),            # no name: an institution of its own
     (6, 6, None, "JPN"),            # and another one
     (7, 7, "#address 5", "JPN"),    # a name like any other, not address 5
     (8, 8, "Univ A", "USA"),        # the same name in another country: another institution
 ]  # fmt: skip
-# JPN: Univ A, '', address 5, address 6, '#address 5' = 5 institutions; USA: 1 -> 6 in all.
+# JPN: Univ A, addresses 3, 4, 5 and 6, '#address 5' = 6 institutions; USA: 1 -> 7 in all
+# (whether a file writes a missing name as empty, blank or null changes nothing).
 
 
 def write_fixture(data, extra_affiliations=()):
@@ -74,7 +75,7 @@ def test_an_institution_is_a_trimmed_name_in_one_country_or_a_nameless_address(r
     _, out = run
     weights = indicator(out, "top10_paper_weights")
     p1 = weights.filter(pl.col("paper_id") == "P1").row(0, named=True)
-    assert (p1["countries"], p1["institutions"], p1["country_list"]) == (2, 6, "JPN;USA")
+    assert (p1["countries"], p1["institutions"], p1["country_list"]) == (2, 7, "JPN;USA")
     assert p1["coauthorship"] == "international"
     mart = indicator(out, "top10_coauthorship")
 
@@ -86,10 +87,10 @@ def test_an_institution_is_a_trimmed_name_in_one_country_or_a_nameless_address(r
         )
         return rows.select("papers", "top10_papers").row(0)
 
-    # one year of data: a window of 1 year. P1 (weight 1) is credited 5/6 to JPN and 1/6 to
+    # one year of data: a window of 1 year. P1 (weight 1) is credited 6/7 to JPN and 1/7 to
     # USA; Q2 and Q3 (weight 0) are domestic KOR papers
-    assert fractional("JPN") == approx((5 / 6, 5 / 6))
-    assert fractional("USA") == approx((1 / 6, 1 / 6))
+    assert fractional("JPN") == approx((6 / 7, 6 / 7))
+    assert fractional("USA") == approx((1 / 7, 1 / 7))
     assert fractional("KOR") == approx((2, 0))
 
 
@@ -104,5 +105,5 @@ def test_audits_flag_disagreeing_addresses_and_unmapped_countries(run):
     ]
     unmapped = audits["top10_affiliations_country_unmapped"]
     assert [(r["paper_id"], r["country_raw"]) for r in unmapped.sample] == [("Q4", "Atlantis")]
-    # shares of P1 (5/6 + 1/6) and of Q2, Q3 (1 each) sum to 1: nothing to report
+    # shares of P1 (6/7 + 1/7) and of Q2, Q3 (1 each) sum to 1: nothing to report
     assert audits["top10_fractional_shares_sum_to_one"].rows == 0
