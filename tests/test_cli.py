@@ -145,6 +145,11 @@ def test_usage_errors_exit_2(tmp_path, kpi):
     (tmp_path / "bad.toml").write_text("[top10]\nwindow_yers = 3\n")
     done = kpi("run", "--config", tmp_path / "bad.toml")
     assert done.returncode == 2 and "window_yers" in done.stderr
+    # a counting listed twice would double every row of top10_coauthorship
+    (tmp_path / "twice.toml").write_text('[top10]\ncounting = ["whole", "whole"]\n')
+    done = kpi("run", "--config", tmp_path / "twice.toml", "--out", tmp_path / "out")
+    assert done.returncode == 2 and "each once" in done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_kpi_toml_sets_parameters_and_flags_override_it(tmp_path, kpi):

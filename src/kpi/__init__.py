@@ -3,9 +3,9 @@
 import warnings
 from importlib.metadata import PackageNotFoundError, version
 
-# pandera imports pyspark.pandas whenever pyspark is installed (the optional `spark` extra);
+# pandera and great-expectations import pyspark whenever it is installed (the `spark` extra);
 # under pandas 3 that import warns, on every command, about a library kpi never uses
-warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\.pandas")
+warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\.")
 
 try:
     __version__ = version("kpi")

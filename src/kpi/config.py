@@ -39,6 +39,13 @@ class Top10Options(_Section):
     doc_types: list[str] = ["article", "review"]
     hk_macau_as_china: bool = False
 
+    @model_validator(mode="after")
+    def _each_counting_once(self) -> Top10Options:
+        # a counting listed twice would give every row of top10_coauthorship twice
+        if not self.counting or len(set(self.counting)) != len(self.counting):
+            raise ValueError("top10.counting must list whole and/or fractional, each once")
+        return self
+
 
 class TargetOptions(_Section):
     on_track_ratio: float = Field(
