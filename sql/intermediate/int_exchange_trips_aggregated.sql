@@ -21,6 +21,57 @@ grouped as (
     )
 ),
 
+kept as (
+    -- a breakdown grouping keeps only rows where its own column is known
+    select *
+    from grouped
+    where grouping_id = 7
+        or (grouping_id = 3 and institution_type is not null)
+        or (grouping_id = 5 and region is not null)
+        or (grouping_id = 6 and country is not null)
+),
+
+years as (
+    -- trip records cover a direction's whole fiscal year: a term with no trip in it counted
+    -- 0 researchers, it was not left unpublished (so that year has a total too)
+    select
+        fiscal_year, direction, vintage,
+        string_agg(distinct source, '; ' order by source) as source,
+        max(published) as published
+    from trips
+    group by fiscal_year, direction, vintage
+),
+
+terms as (
+    select unnest(['short', 'mid_long']) as term
+),
+
+no_trips as (
+    select
+        years.fiscal_year, years.direction, terms.term,
+        null as institution_type, null as region, null as country, years.vintage,
+        0 as researchers, years.source, years.published
+    from years
+    cross join terms
+    anti join trips
+        on trips.fiscal_year = years.fiscal_year
+        and trips.direction = years.direction
+        and trips.vintage is not distinct from years.vintage
+        and trips.term = terms.term
+),
+
+counted as (
+    select
+        fiscal_year, direction, term, institution_type, region, country, vintage,
+        researchers, source, published
+    from kept
+    union all
+    select
+        fiscal_year, direction, term, institution_type, region, country, vintage,
+        researchers, source, published
+    from no_trips
+),
+
 final as (
     select
         fiscal_year::integer       as fiscal_year,
@@ -34,12 +85,7 @@ final as (
         vintage::integer           as vintage,
         published::date            as published,
         'trips'::varchar           as form
-    from grouped
-    -- a breakdown grouping keeps only rows where its own column is known
-    where grouping_id = 7
-        or (grouping_id = 3 and institution_type is not null)
-        or (grouping_id = 5 and region is not null)
-        or (grouping_id = 6 and country is not null)
+    from counted
 )
 
 select * from final

@@ -50,15 +50,23 @@ def test_trips_get_fiscal_year_from_april_and_term_from_30_days(trips_run):
     assert value(mart, 2023, "accept", "mid_long") == 1  # t6
 
 
-def test_total_only_where_both_terms_exist_and_shares_and_changes(trips_run):
+def test_a_term_without_trips_counts_zero_and_shares_and_changes(trips_run):
     _, mart = trips_run
-    # FY2023 dispatch has only a short trip: no partial total is invented
-    assert mart.filter((pl.col("fiscal_year") == 2023) & (pl.col("term") == "total")).height == 0
+    # FY2023 dispatch has only a short trip: trip records cover the whole year, so it had 0
+    # mid/long-term trips (not an unpublished figure), and its total is 1
+    assert value(mart, 2023, "dispatch", "mid_long") == 0
+    assert value(mart, 2023, "dispatch", "total") == 1
+    assert value(mart, 2023, "dispatch", "short", "short_share_pct") == pytest.approx(100.0)
+    assert value(mart, 2023, "accept", "short") == 0  # t6 is the year's only acceptance
+    assert value(mart, 2023, "accept", "total") == 1
+    # no trip at all in a year and direction: nothing is known, no row (FY2024 accept)
+    assert mart.filter((pl.col("fiscal_year") == 2024) & (pl.col("direction") == "accept")).is_empty()
     assert value(mart, 2024, "dispatch", "short", "short_share_pct") == pytest.approx(50.0)  # 2/4
     assert value(mart, 2024, "dispatch", "short", "yoy_change_pct") == pytest.approx(
         100.0
     )  # 1 -> 2
-    assert value(mart, 2024, "dispatch", "mid_long", "yoy_change_pct") is None  # no FY2023 value
+    # FY2023 had 0 mid/long-term dispatches: a change from 0 is not a percentage
+    assert value(mart, 2024, "dispatch", "mid_long", "yoy_change_pct") is None
 
 
 def test_trip_breakdown_that_differs_from_national_is_a_warning(trips_run):
