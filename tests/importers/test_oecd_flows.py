@@ -44,6 +44,28 @@ def test_labelled_export_without_a_direction_needs_ref_area_role():
                   key=str) == [("FRA", "DEU", 120.5, "female"), ("FRA", "DEU", 400.0, None)]  # fmt: skip
 
 
+def test_inward_outward_codes_nan_and_a_direction_column_holding_more(tmp_path):
+    path = tmp_path / "flows.csv"
+    path.write_text(
+        "REF_AREA,COUNTERPART_AREA,MEASURE,TIME_PERIOD,OBS_VALUE\n"
+        "JPN,USA,MOB_INWARD,2010-2024,100\n"    # USA -> JPN
+        "JPN,CHN,MOB_OUTWARD,2010-2024,50\n"    # JPN -> CHN
+        "JPN,KOR,MOB_INWARD,2010-2024,NaN\n"    # SDMX's missing observation
+    )  # fmt: skip
+    result = read_oecd_flows([path])
+    assert sorted(result.flows.select("origin", "destination", "researchers").rows()) == [
+        ("JPN", "CHN", 50.0),
+        ("USA", "JPN", 100.0),
+    ]
+    assert result.report.skipped == {"empty OBS_VALUE": 1}
+    # NET is neither: the file is refused, even when told what REF_AREA is, since the flag
+    # would read its outflows as inflows
+    path.write_text(path.read_text() + "JPN,DEU,MOB_NET,2010-2024,5\n")
+    for told in (None, "destination"):
+        with pytest.raises(KpiImportError, match="MEASURE holds inflows or outflows.*MOB_NET"):
+            read_oecd_flows([path], ref_area_is=told)
+
+
 def test_conflicting_values_for_one_flow_are_an_error(tmp_path):
     text = (FIXTURES / "oecd_flows.csv").read_text().replace("INFLOWS,PS,2010-2024,18018",
                                                              "INFLOWS,PS,2010-2024,18000")  # fmt: skip

@@ -19,6 +19,7 @@ def test_names_periods_and_sex_rows(tmp_path):
         + "2,Democratic Republic of the Congo,Belgium,1.0,2,1.0,1.0,1998-2002\n"
         + "3,Atlantis,Japan,1.0,5,1.0,4.0,1998-2002\n"
         + "4,Japan,Atlantis,1.0,1,0.0,1.0,1998-2002\n"
+        + "5,Japan,Japan,1.0,1,0.0,1.0,1998-2002\n"  # within one country: no flow
     )
     result = read_zhao(path)
     rows = result.flows.select(
@@ -33,7 +34,7 @@ def test_names_periods_and_sex_rows(tmp_path):
         ("COD", "BEL", 1998, 2002, 1.0, "male"),
     ], key=str)  # fmt: skip
     assert result.report.unmapped_names == {"Atlantis": 2}
-    assert result.report.skipped == {"unmapped country name": 2}
+    assert result.report.skipped == {"same country on both sides": 1, "unmapped country name": 2}
 
 
 def test_a_bad_period_names_the_row(tmp_path):

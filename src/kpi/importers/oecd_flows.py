@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -19,8 +20,8 @@ REF_AREA, COUNTERPART, TIME, VALUE = "REF_AREA", "COUNTERPART_AREA", "TIME_PERIO
 DATAFLOW = ("DATAFLOW", "STRUCTURE_ID")
 # the dimension telling whether REF_AREA is the destination (inflow) or the origin (outflow)
 DIRECTION_COLUMNS = ("FLOW_DIRECTION", "DIRECTION", "MEASURE", "FLOW", "INDICATOR")
-INFLOW = re.compile(r"^(IN|INFLOWS?|.*_IN|.*INFLOWS?.*)$", re.IGNORECASE)
-OUTFLOW = re.compile(r"^(OUT|OUTFLOWS?|.*_OUT|.*OUTFLOWS?.*)$", re.IGNORECASE)
+INFLOW = re.compile(r"^(IN|INFLOWS?|.*_IN|.*INFLOWS?.*|.*INWARDS?)$", re.IGNORECASE)
+OUTFLOW = re.compile(r"^(OUT|OUTFLOWS?|.*_OUT|.*OUTFLOWS?.*|.*OUTWARDS?)$", re.IGNORECASE)
 SEX = {"F": "female", "M": "male", "_T": None, "T": None}
 PERIOD = re.compile(r"^(\d{4})(?:\s*[-/]\s*(\d{4}))?$")
 SOURCE = "OECD, Bibliometric indicators of implied bilateral mobility flows (Scopus-based)"
@@ -38,12 +39,25 @@ def _alpha3(code: str) -> str | None:
     return code if pycountry.countries.get(alpha_3=code) else None
 
 
-def _direction_column(header: list[str], rows: list[dict]) -> str | None:
+def _direction_column(path: Path, header: list[str], rows: list[dict]) -> str | None:
+    """The column saying inflow or outflow, if the file has one.
+
+    A column of that name holding other things only (a measure's name) is not one; a column
+    holding inflows or outflows *and* something else (NET, a code not known here) is an error,
+    never overridden by --ref-area-is: its other rows would be read as the wrong direction.
+    """
     for name in DIRECTION_COLUMNS:
         if name in header:
             values = {_code(row[name]) for row in rows}
-            if values and all(INFLOW.match(v) or OUTFLOW.match(v) for v in values):
+            known = {v for v in values if INFLOW.match(v) or OUTFLOW.match(v)}
+            if values and known == values:
                 return name
+            if known:
+                raise KpiImportError(
+                    path, f"{name} holds inflows or outflows ({', '.join(sorted(known))}) and "
+                    f"also {', '.join(sorted(values - known))}: keep only the inflow and "
+                    "outflow rows",
+                )  # fmt: skip
     return None
 
 
@@ -69,7 +83,7 @@ def read_oecd_flows(
         missing = [c for c in (REF_AREA, COUNTERPART, TIME, VALUE) if c not in header]
         if missing:
             raise KpiImportError(path, f"not an SDMX-CSV flow table: no column(s) {missing}")
-        direction = _direction_column(header, rows)
+        direction = _direction_column(path, header, rows)
         if direction is None and ref_area_is not in ("origin", "destination"):
             raise KpiImportError(
                 path,
@@ -104,6 +118,12 @@ def _add(path, number, row, direction, ref_area_is, label, flows, skipped) -> No
     except ValueError:
         raise KpiImportError(path, "OBS_VALUE is not a number", row=number, column=VALUE,
                              value=value_text) from None  # fmt: skip
+    if math.isnan(value):  # SDMX writes NaN for a missing observation
+        skipped["empty OBS_VALUE"] += 1
+        return
+    if math.isinf(value):
+        raise KpiImportError(path, "OBS_VALUE is not a finite number", row=number, column=VALUE,
+                             value=value_text)  # fmt: skip
     if value < 0:
         raise KpiImportError(path, "a flow cannot be negative", row=number, column=VALUE,
                              value=value_text)  # fmt: skip

@@ -63,6 +63,9 @@ def read_zhao(path: Path, source: str = SOURCE) -> FlowsResult:
         ]
     )["name"].value_counts(sort=True)
     mapped = parsed.filter(pl.col("origin").is_not_null() & pl.col("destination").is_not_null())
+    # a move within one country (two names of it) is no flow between countries
+    same = mapped.filter(pl.col("origin") == pl.col("destination"))
+    mapped = mapped.filter(pl.col("origin") != pl.col("destination"))
     flows = pl.concat(
         [
             mapped.select(
@@ -83,7 +86,14 @@ def read_zhao(path: Path, source: str = SOURCE) -> FlowsResult:
         files=[str(path)],
         records_read=frame.height,
         flows=flows.height,
-        skipped={"unmapped country name": unmapped_rows.height} if unmapped_rows.height else {},
+        skipped={
+            reason: rows
+            for reason, rows in (
+                ("same country on both sides", same.height),
+                ("unmapped country name", unmapped_rows.height),
+            )
+            if rows
+        },
         unmapped_names=dict(unmapped.iter_rows()),
     )
     return FlowsResult(flows, report)
