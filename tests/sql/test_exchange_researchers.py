@@ -60,7 +60,9 @@ def test_a_term_without_trips_counts_zero_and_shares_and_changes(trips_run):
     assert value(mart, 2023, "accept", "short") == 0  # t6 is the year's only acceptance
     assert value(mart, 2023, "accept", "total") == 1
     # no trip at all in a year and direction: nothing is known, no row (FY2024 accept)
-    assert mart.filter((pl.col("fiscal_year") == 2024) & (pl.col("direction") == "accept")).is_empty()
+    assert mart.filter(
+        (pl.col("fiscal_year") == 2024) & (pl.col("direction") == "accept")
+    ).is_empty()
     assert value(mart, 2024, "dispatch", "short", "short_share_pct") == pytest.approx(50.0)  # 2/4
     assert value(mart, 2024, "dispatch", "short", "yoy_change_pct") == pytest.approx(
         100.0
