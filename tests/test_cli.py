@@ -139,6 +139,17 @@ def test_a_command_writes_no_library_warnings(kpi):
     assert done.stderr == ""
 
 
+def test_failures_are_printed_as_read_not_as_markup(default_data_copy, tmp_path, kpi):
+    # a value like '[/x]' once crashed the console (rich markup), and '[a-z0-9]' in a check's
+    # regex was printed as nothing
+    with (default_data_copy / "observations.csv").open("a", encoding="utf-8") as handle:
+        handle.write("[/x],2024,1.0,test,2025-06-01,\n")
+    done = kpi("validate", "--data", default_data_copy, "--no-gx", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "[/x]" in done.stderr and "[a-z0-9]" in done.stderr
+
+
 def test_usage_errors_exit_2(tmp_path, kpi):
     assert kpi("run", "--no-such-flag").returncode == 2
     assert kpi("run", "--config", tmp_path / "missing.toml").returncode == 2

@@ -11,6 +11,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # offline: never phone h
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kpi.config import Settings, load_settings
@@ -48,13 +49,13 @@ def _settings(config: Path | None, **flags) -> Settings:
 
 
 def _fail(exc: Exception, code: int | None = None) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(code if code is not None else getattr(exc, "exit_code", 1))
 
 
 def _progress(message: str) -> None:
     if console.is_terminal:
-        console.print(f"[dim]·[/] {message}")
+        console.print(f"[dim]·[/] {escape(message)}")
     else:
         print(f"kpi: {message}", flush=True)
 
@@ -66,20 +67,21 @@ def print_failures(report: ValidationReport, where: Path | None, limit: int = 30
         table.add_column(column, overflow="fold")
     for f in failures[:limit]:
         style = "red" if f.severity == "critical" else "yellow"
-        table.add_row(
+        # cells hold the data as read ('[a-z]' in a regex, '[/x]' in a value): no markup
+        cells = (
             f.dataset,
             Path(f.file).name if f.file else "",
             "" if f.row is None else str(f.row),
             f.column or "",
             f.check,
             "" if f.value is None else str(f.value)[:80],
-            f"[{style}]{f.severity}[/]",
         )
+        table.add_row(*map(escape, cells), f"[{style}]{f.severity}[/]")
     err_console.print(table)
     if len(failures) > limit:
         err_console.print(f"… and {len(failures) - limit} more")
     if where is not None:
-        err_console.print(f"every failure: {where / 'validation' / 'failures.csv'}")
+        err_console.print(f"every failure: {escape(str(where / 'validation' / 'failures.csv'))}")
 
 
 @app.command()
@@ -117,16 +119,17 @@ def run(
             print_failures(result.error.report, result.out)
         if isinstance(result.error, GxValidationFailed):
             print_gx(result.error.report, result.out / "validation" / "gx")
-        err_console.print(f"[bold red]run failed:[/] {result.error}", soft_wrap=True)
-        err_console.print(f"evidence (manifest, validation): {result.out}")
+        err_console.print(f"[bold red]run failed:[/] {escape(str(result.error))}", soft_wrap=True)
+        err_console.print(f"evidence (manifest, validation): {escape(str(result.out))}")
         raise typer.Exit(result.exit_code)
     warnings = [a for a in result.audits if a.rows and not a.skipped]
     for audit in warnings:
         console.print(
-            f"[yellow]audit warning[/] {audit.name}: {audit.rows} row(s) — {audit.description}"
+            f"[yellow]audit warning[/] {audit.name}: {audit.rows} row(s) — "
+            f"{escape(audit.description)}"
         )
     outputs = [o for o in result.manifest["outputs"] if o["path"].startswith("indicators/")]
-    table = Table(title=f"kpi run {result.manifest['run_id']} → {result.out}")
+    table = Table(title=f"kpi run {result.manifest['run_id']} → {escape(str(result.out))}")
     table.add_column("indicator table")
     table.add_column("rows", justify="right")
     table.add_column("sha256")
@@ -135,9 +138,10 @@ def run(
     console.print(table)
     report = result.out / "report" / "audit.html"
     if report.exists():
-        console.print(f"audit report: {report}   manifest: {result.out / 'manifest.json'}")
+        manifest = result.out / "manifest.json"
+        console.print(f"audit report: {escape(str(report))}   manifest: {escape(str(manifest))}")
     if (result.out / "report" / "kpi.html").exists():
-        console.print(f"KPI report: {result.out / 'report' / 'kpi.html'}")
+        console.print(f"KPI report: {escape(str(result.out / 'report' / 'kpi.html'))}")
     _targets_verdict(result.manifest.get("targets"), fail_on_gap)
 
 
@@ -165,9 +169,9 @@ def _targets_verdict(summary: dict | None, fail_on_gap: bool, quiet: bool = Fals
     if not quiet:
         console.print(f"targets: {summary['evaluated']} evaluated ({counts or 'none'})")
     for warning in summary["warnings"]:
-        err_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     if summary["flagged"]:
-        ids = ", ".join(summary["flagged_ids"])
+        ids = escape(", ".join(summary["flagged_ids"]))
         flagged = f"[yellow]{summary['flagged']} target(s) flagged:[/] {ids}"
         err_console.print(flagged, soft_wrap=True)
         if fail_on_gap:
@@ -203,9 +207,9 @@ def _target_cells(row: dict) -> list[str]:
         projection = f"{_num(projection)} ({row['projected_period']})"
     status = f"[{STATUS_STYLES[row['status']]}]{row['status']}[/]"
     if row["note"]:
-        status += f"\n[dim]{row['note']}[/]"
+        status += f"\n[dim]{escape(row['note'])}[/]"
     return [
-        f"{row['target_id']}\n[dim]{row['title_ja']}[/]",
+        f"{escape(row['target_id'])}\n[dim]{escape(row['title_ja'])}[/]",
         _goal(row),
         ("Σ " if cumulative else "") + latest,
         _num(row["expected_value"]),
@@ -252,7 +256,7 @@ def targets_cmd(
             table.add_row(*_target_cells(row))
         console.print(table if rows else f"no target adopted{as_of_text}")
         for name in checked.not_yet_adopted:
-            console.print(f"[dim]not yet adopted on {checked.as_of}: {name}[/]")
+            console.print(f"[dim]not yet adopted on {checked.as_of}: {escape(name)}[/]")
     _targets_verdict(checked.summary(), fail_on_gap, quiet=as_json)
 
 
@@ -315,14 +319,14 @@ def validate(
         _fail(exc)
     report = validated.report
     report.write(settings.out / "validation")
-    table = Table(title=f"validation of {settings.data}")
+    table = Table(title=f"validation of {escape(str(settings.data))}")
     for column in ("dataset", "file", "rows", "checks", "critical", "warning"):
         table.add_column(column, justify="right" if column in ("rows", "checks") else "left")
     for name, result in sorted(report.datasets.items()):
         crit, warn = result.count("critical"), result.count("warning")
         table.add_row(
             name,
-            Path(result.file).name if result.file else "-",
+            escape(Path(result.file).name) if result.file else "-",
             str(result.rows),
             str(result.checks),
             f"[red]{crit}[/]" if crit else "0",
@@ -350,7 +354,7 @@ def print_gx(report, directory: Path) -> None:
         table.add_column(column, justify="left" if column == "dataset" else "right")
     for name, result in sorted(report.datasets.items()):
         agrees = {True: "yes", False: "[bold red]NO[/]", None: "-"}[result.agrees]
-        met = result.note or f"{result.successful}/{result.evaluated}"
+        met = escape(result.note) if result.note else f"{result.successful}/{result.evaluated}"
         crit, warn = result.count("critical"), result.count("warning")
         table.add_row(
             name,
@@ -362,7 +366,7 @@ def print_gx(report, directory: Path) -> None:
     console.print(table)
     if not report.agrees_with_pandera:
         err_console.print("[bold red]Great Expectations and pandera disagree; report this.[/]")
-    console.print(f"suites and results: {directory}")
+    console.print(f"suites and results: {escape(str(directory))}")
 
 
 @app.command()
@@ -384,7 +388,7 @@ def verify(
         result = verify_run(run_dir, recompute=recompute, data=data, progress=_progress)
     except KpiError as exc:
         _fail(exc)
-    kinds = Table(title=f"verify {run_dir} (run {result.manifest.get('run_id', '?')})")
+    kinds = Table(title=f"verify {escape(str(run_dir))} (run {result.manifest.get('run_id', '?')})")
     for column in ("files", "checked", "ok", "mismatch"):
         kinds.add_column(column, justify="left" if column == "files" else "right")
     for kind in dict.fromkeys(c.kind for c in result.checks):
@@ -400,10 +404,10 @@ def verify(
             table.add_column(column, overflow="fold")
         for check in shown:
             status = "[green]ok[/]" if check.ok else f"[bold red]{check.status}[/]"
-            table.add_row(check.kind, check.path, status, check.detail)
+            table.add_row(check.kind, escape(check.path), status, escape(check.detail or ""))
         console.print(table)
     for note in result.notes:
-        console.print(f"[yellow]note[/] {note}")
+        console.print(f"[yellow]note[/] {escape(note)}")
     if not result.ok:
         failed = sum(not c.ok for c in result.checks)
         err_console.print(f"[bold red]verification failed:[/] {failed} mismatch(es)")
@@ -431,12 +435,12 @@ def _finish_import(result, out: Path, strict: bool) -> None:
     console.print(
         f"{report.papers} papers, {report.affiliations} affiliations from {report.records_read} "
         f"records ({report.duplicates_dropped} duplicates dropped, "
-        f"{len(report.skipped_no_year)} skipped without a year) → {out}"
+        f"{len(report.skipped_no_year)} skipped without a year) → {escape(str(out))}"
     )
     for name, digest in sorted(hashes.items()):
         console.print(f"  {name}  sha256 {digest[:16]}")
     if unmapped:
-        shown = ", ".join(f"{k!r} ({v})" for k, v in sorted(unmapped.items())[:20])
+        shown = escape(", ".join(f"{k!r} ({v})" for k, v in sorted(unmapped.items())[:20]))
         err_console.print(
             f"[yellow]warning:[/] unmapped country strings kept as country_raw: {shown}"
         )
@@ -484,13 +488,14 @@ def _finish_flows(result, out: Path, strict: bool) -> None:
         names = sorted(report.unmapped_names)
         _fail(KpiError(f"{len(names)} unmapped country name(s): {names[:20]}"))
     hashes = write_flows(result, out)
-    console.print(f"{report.flows} flows from {report.records_read} records → {out}")
+    console.print(f"{report.flows} flows from {report.records_read} records → {escape(str(out))}")
     for reason, count in report.skipped.items():
         console.print(f"  skipped {count}: {reason}")
     for name, digest in sorted(hashes.items()):
         console.print(f"  {name}  sha256 {digest[:16]}")
     if report.unmapped_names:
-        shown = ", ".join(f"{k!r} ({v})" for k, v in sorted(report.unmapped_names.items())[:20])
+        names = sorted(report.unmapped_names.items())[:20]
+        shown = escape(", ".join(f"{k!r} ({v})" for k, v in names))
         warning = f"[yellow]warning:[/] unmapped country names, flows not imported: {shown}"
         err_console.print(warning, soft_wrap=True)
 
