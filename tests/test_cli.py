@@ -150,6 +150,20 @@ def test_failures_are_printed_as_read_not_as_markup(default_data_copy, tmp_path,
     assert "[/x]" in done.stderr and "[a-z0-9]" in done.stderr
 
 
+def test_an_infinite_value_fails_in_pandera_and_great_expectations_alike(
+    default_data_copy, tmp_path, kpi
+):
+    with (default_data_copy / "observations.csv").open("a", encoding="utf-8") as handle:
+        handle.write("plan7-top10-rank,2030,inf,test,2025-06-01,\n")
+    done = kpi("validate", "--data", default_data_copy, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    failures = pl.read_csv(tmp_path / "validation" / "failures.csv")
+    assert failures.filter(pl.col("check") == "value_is_finite")["dataset"].to_list() == [
+        "observations"
+    ]
+    assert "disagree" not in done.stdout + done.stderr
+
+
 def test_usage_errors_exit_2(tmp_path, kpi):
     assert kpi("run", "--no-such-flag").returncode == 2
     assert kpi("run", "--config", tmp_path / "missing.toml").returncode == 2
