@@ -175,6 +175,10 @@ def test_usage_errors_exit_2(tmp_path, kpi):
     done = kpi("run", "--config", tmp_path / "twice.toml", "--out", tmp_path / "out")
     assert done.returncode == 2 and "each once" in done.stderr
     assert not (tmp_path / "out").exists()
+    # a bad flag is named as the source, not a kpi.toml that does not exist
+    done = kpi("targets", "--as-of", "2026-13-01", cwd=tmp_path)
+    assert done.returncode == 2 and "as_of" in done.stderr
+    assert "command-line flags" in done.stderr and "kpi.toml" not in done.stderr
 
 
 def test_kpi_toml_sets_parameters_and_flags_override_it(tmp_path, kpi):

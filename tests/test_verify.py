@@ -134,6 +134,18 @@ def test_changed_definitions_are_reported(kpi, tmp_path, repo):
     assert "schemas/exchange.yaml" in result.stdout and "changed" in result.stdout
 
 
+def test_a_run_given_relative_paths_verifies_from_anywhere(kpi, tmp_path, repo):
+    # definition roots given relative to the run's directory are recorded absolute, so the
+    # auditor's `kpi verify` from elsewhere finds them (they were reported missing)
+    here = tmp_path / "office"
+    shutil.copytree(repo / "targets", here / "tg")
+    shutil.copytree(repo / "data", here / "data")
+    run = kpi("run", "--targets", "tg", "--data", "data", "--out", "o", cwd=here)
+    assert run.returncode == 0, run.stderr
+    result = kpi("verify", here / "o", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_a_directory_without_manifest_is_a_usage_error(kpi, tmp_path):
     result = kpi("verify", tmp_path)
     assert result.returncode == 2

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from kpi.errors import DefinitionError
@@ -146,6 +154,12 @@ class Settings(BaseSettings):
     ):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
+    @field_validator("data", "targets", "sql", "schemas")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        # recorded in the manifest: `kpi verify` from another directory finds the same files
+        return path.absolute()
+
     def recorded(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
@@ -163,5 +177,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     try:
         resolved = _FromFile(**flags)
     except ValidationError as exc:
-        raise DefinitionError(f"invalid configuration ({toml_file}): {exc}") from exc
+        # name only the sources there were: a bad flag is not the config file's fault
+        sources = ["command-line flags" if flags else None, "KPI_* environment variables"
+                   if any(k.startswith("KPI_") for k in os.environ) else None,
+                   str(toml_file) if toml_file.is_file() else None]  # fmt: skip
+        where = ", ".join(s for s in sources if s) or "defaults"
+        raise DefinitionError(f"invalid configuration (from {where}): {exc}") from exc
     return Settings.model_validate(resolved.model_dump())
