@@ -79,7 +79,10 @@ def print_failures(report: ValidationReport, where: Path | None, limit: int = 30
         table.add_row(*map(escape, cells), f"[{style}]{f.severity}[/]")
     err_console.print(table)
     if len(failures) > limit:
-        err_console.print(f"… and {len(failures) - limit} more")
+        more = f"… and {len(failures) - limit} more"
+        if where is None:  # a command that writes nothing: say which one writes them all
+            more += " (`kpi validate` writes every failure to validation/failures.csv)"
+        err_console.print(more)
     if where is not None:
         err_console.print(f"every failure: {escape(str(where / 'validation' / 'failures.csv'))}")
 
