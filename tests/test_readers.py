@@ -61,3 +61,38 @@ def test_discover_finds_each_dataset_once(tmp_path):
         discover(tmp_path, ["exchange"])
     with pytest.raises(InputError, match="data directory not found"):
         discover(tmp_path / "nowhere", ["exchange"])
+
+
+def test_rows_with_other_than_the_headers_field_count_are_each_named(tmp_path):
+    from kpi.readers import RaggedRows
+
+    path = tmp_path / "exchange.csv"
+    path.write_text(
+        HEADER
+        + "2024,dispatch,short,5,s,2024\n"  # row 1: 6 fields
+        + "2024,dispatch,short,5,s,2024,extra\n"  # row 2: 7
+        + "2024,dispatch,short,5\n"  # row 3: 4 (polars would fill the rest in silently)
+        + "\n"  # row 4: blank, a row of empty cells (the contract's checks report it)
+        + '2024,dispatch,short,5,"a\nquoted, two-line source",2024\n',  # row 5: 6
+        encoding="utf-8",
+    )
+    with pytest.raises(RaggedRows) as caught:
+        read_file("exchange", path)
+    assert (caught.value.rows, caught.value.width) == ([(2, 7), (3, 4)], 6)
+
+
+def test_a_ragged_csv_fails_validation_row_by_row(default_data_copy):
+    from kpi.config import load_settings
+    from kpi.pipeline import Definitions, read_and_validate
+
+    lines = (default_data_copy / "exchange.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] += ",extra"  # data row 2
+    lines[5] = ",".join(lines[5].split(",")[:3])  # data row 5, three fields
+    (default_data_copy / "exchange.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = load_settings(None, data=default_data_copy)
+    report = read_and_validate(settings, Definitions.load(settings)).report
+    width = len(lines[0].split(","))
+    assert [(f.dataset, f.row, f.check, f.value) for f in report.failures] == [
+        ("exchange", 2, "readable", f"{width + 1} fields where the header has {width}"),
+        ("exchange", 5, "readable", f"3 fields where the header has {width}"),
+    ]

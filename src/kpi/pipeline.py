@@ -32,6 +32,7 @@ from kpi.contracts import Contract, load_contracts
 from kpi.errors import AuditFailed, DefinitionError, InputError, KpiError, ValidationFailed
 from kpi.readers import (
     InputFile,
+    RaggedRows,
     discover,
     open_parquet,
     parquet_column_names,
@@ -120,6 +121,12 @@ def read_and_validate(settings: Settings, defs: Definitions) -> Validated:
                 continue
             into[dataset] = read_file(dataset, path, settings.input.encoding)
             raw[dataset] = (into[dataset].frame, str(path))
+        except RaggedRows as exc:  # each row named, not the file once
+            unreadable += [
+                Failure(dataset, str(path), row, None, "readable",
+                        f"{fields} fields where the header has {exc.width}")
+                for row, fields in exc.rows
+            ]  # fmt: skip
         except InputError as exc:
             unreadable.append(
                 Failure(dataset, str(path), exc.row, exc.column, "readable", str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -106,6 +107,27 @@ def open_parquet(dataset: str, path: Path) -> InputFile:
     return InputFile(dataset, path, "parquet", sha256_file(path), row_count=rows)
 
 
+class RaggedRows(InputError):
+    """CSV rows with more or fewer fields than the header: the file is not one table."""
+
+    def __init__(self, path: Path, rows: list[tuple[int, int]], width: int):
+        self.rows, self.width = rows, width
+        shown = ", ".join(f"row {row} has {fields}" for row, fields in rows[:5])
+        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+        super().__init__(path, f"rows without the header's {width} fields: {shown}{more}")
+
+
+def ragged_rows(text: str) -> tuple[list[tuple[int, int]], int]:
+    """(data row, fields) of every row whose field count is not the header's, and that count.
+
+    Rows as polars numbers them: a blank line is a row (of empty cells), not ragged.
+    """
+    records = csv.reader(io.StringIO(text))
+    width = len(next(records, []))
+    ragged = [(row, len(r)) for row, r in enumerate(records, start=1) if r and len(r) != width]
+    return ragged, width
+
+
 def read_file(dataset: str, path: Path, encoding: str = "auto") -> InputFile:
     """Read one input; CSV and Excel cells arrive as strings and are cast by the contract."""
     fmt = path.suffix.lower().lstrip(".")
@@ -117,6 +139,9 @@ def read_file(dataset: str, path: Path, encoding: str = "auto") -> InputFile:
             text, used_encoding = decode_csv(path, encoding)
             if not text.strip():
                 raise InputError(path, "file is empty (no header row)")
+            ragged, width = ragged_rows(text)
+            if ragged:  # polars would stop at the first, or fill short rows in silently
+                raise RaggedRows(path, ragged, width)
             frame = pl.read_csv(
                 io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True
             )
