@@ -245,3 +245,18 @@ def test_a_first_run_on_bad_input_leaves_evidence_but_no_indicators(kpi, tmp_pat
     assert (out / "manifest.json").is_file() and (out / "validation" / "failures.csv").is_file()
     assert not (out / "indicators").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_crash_while_writing_the_reports_leaves_no_staging_directory(tmp_path, monkeypatch):
+    # the reports and manifest are written after the try that guards the rest of the run
+    from kpi import pipeline, report
+    from kpi.config import load_settings
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report, "write_audit_report", broken)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipeline.run(load_settings(None, out=out))
+    assert list(tmp_path.iterdir()) == []  # neither out nor a staging directory

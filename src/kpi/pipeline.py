@@ -468,7 +468,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
             record["models"] = {"storage": settings.engine.storage, "seconds": seconds}
         record["status"] = "failed"
         record["failure"] = {"type": type(exc).__name__, "message": str(exc)}
-        _finish(record, staging, started, defs, validated)
+        _finish_or_discard(record, staging, started, defs, validated)
         destination = outputs.publish_failure(staging, settings.out)
         return RunResult("failed", destination, record, validated and validated.report, audits, exc)
     except BaseException:
@@ -477,9 +477,18 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
     finally:
         resources.close()
     progress("writing reports and manifest")
-    _finish(record, staging, started, defs, validated)
+    _finish_or_discard(record, staging, started, defs, validated)
     outputs.publish(staging, settings.out)
     return RunResult("success", settings.out, record, validated.report, audits)
+
+
+def _finish_or_discard(record, staging, started, defs, validated) -> None:
+    """_finish; if even that fails, no half-written staging directory is left beside out."""
+    try:
+        _finish(record, staging, started, defs, validated)
+    except BaseException:
+        outputs.discard(staging)
+        raise
 
 
 def build(
