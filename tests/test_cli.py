@@ -54,6 +54,13 @@ def test_run_on_the_embedded_default_writes_indicators_and_manifest(default_run,
     )
     assert manifest["config"]["exchange"]["vintage"] == "latest"
     assert manifest["packages"]["duckdb"] and manifest["code_version"]
+    # the code itself: its Python files, path and content (code_version cannot tell an
+    # uncommitted change apart)
+    package = repo / "src" / "kpi"
+    listing = "".join(
+        f"{p.relative_to(package).as_posix()}\0{sha(p)}\n" for p in sorted(package.rglob("*.py"))
+    )
+    assert manifest["code_sha256"] == hashlib.sha256(listing.encode()).hexdigest()
     assert manifest["validation"]["passed"] is True
     assert manifest["lineage"]["exchange_researchers"]["datasets"] == ["exchange", "exchange_trips"]
 

@@ -61,6 +61,17 @@ def code_version() -> str:
     return kpi.__version__
 
 
+def code_sha256() -> str:
+    """sha256 over the kpi package's Python files (each path and content): the code that ran,
+    also where code_version cannot tell (an uncommitted change, an install without git)."""
+    package = Path(kpi.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        digest.update(f"{name}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
 def hash_definitions(directories: dict[str, Path]) -> dict[str, str]:
     """sha256 of every definition file (schemas, SQL, seeds, targets), by a stable label."""
     hashes = {}

@@ -362,7 +362,9 @@ def _output_entries(root: Path, known: list[dict] | None = None) -> list[dict]:
     return [entries[name] for name in sorted(entries, key=lambda n: Path(n).parts)]
 
 
-def fingerprint(settings: Settings, defs: Definitions, validated: Validated, code: str) -> dict:
+def fingerprint(
+    settings: Settings, defs: Definitions, validated: Validated, code: str, code_sha256: str
+) -> dict:
     """What determines the indicator files; paths are left out so a moved run keeps its id."""
     # validation options add checks and engine options set resources; neither changes what
     # the indicators are
@@ -373,6 +375,7 @@ def fingerprint(settings: Settings, defs: Definitions, validated: Validated, cod
     }
     return {
         "code": code,
+        "code_sha256": code_sha256,
         "config": config,
         "inputs": {f.dataset: f.sha256 for f in validated.files.values()},
         "definitions": _definitions(settings),
@@ -393,6 +396,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         "status": "running",
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": manifest.code_version(),
+        "code_sha256": manifest.code_sha256(),
         "packages": manifest.package_versions(),
         "environment": manifest.environment(),
         "config": settings.recorded(),
@@ -414,7 +418,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         record["inputs"] = _input_entries(validated.files)
         record["seeds"] = _input_entries(validated.seed_files)
         record["run_id"] = manifest.run_id(
-            fingerprint(settings, defs, validated, record["code_version"])
+            fingerprint(settings, defs, validated, record["code_version"], record["code_sha256"])
         )
         record["validation"] = validated.report.summary()
         validated.report.write(staging / "validation")

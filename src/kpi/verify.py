@@ -149,6 +149,8 @@ def recompute_run(
             f"code version differs: run {record.get('code_version')}, now "
             f"{manifests.code_version()} (Parquet metadata records it, so bytes will differ)"
         )
+    elif record.get("code_sha256") not in (None, manifests.code_sha256()):
+        notes.append("code differs from the run's (code_sha256), under the same code version")
     with tempfile.TemporaryDirectory(prefix="kpi-verify-") as tmp:
         inputs = Path(tmp) / "data"
         inputs.mkdir()
