@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+import json
+from dataclasses import asdict, fields
 from datetime import date
 
 import duckdb
@@ -13,9 +14,11 @@ from pytest import approx
 from kpi.config import Settings
 from kpi.contracts import Contract, load_contract
 from kpi.errors import DefinitionError
+from kpi.export import read_metadata
 from kpi.target_eval import (
     SCHEMA,
     STATUSES,
+    TABLE,
     Point,
     Series,
     TargetStatus,
@@ -28,6 +31,7 @@ from kpi.target_eval import (
     required_flow_growth,
 )
 from kpi.targets import Target
+from tests.helpers import run_pipeline
 
 SOURCE = {"document": "Doc", "issuer": "Someone", "date": "2020-01-01"}
 
@@ -193,6 +197,52 @@ def test_share_without_baseline_period_starts_at_first_observation():
     assert evaluate(target, series((2020, 30), (2022, 60))).projected_value == 100.0
 
 
+# No dated baseline: the path starts at the first observation, which may already meet the goal.
+# Nothing then has to grow (no required growth, no ratio): the goal is held, expected = goal.
+AHEAD = make(target={"value": 200, "period": 2027})
+
+
+def test_a_start_already_meeting_the_goal_then_missed_is_moving_away():
+    # 250 (2024) -> 120 (2025): observed 120/250 - 1 = -52%; 80 short of the goal of 200
+    row = evaluate(AHEAD, series((2024, 250), (2025, 120)))
+    assert (row.status, row.flagged) == ("moving_away", True)
+    assert row.progress_ratio is None and row.required_cagr_pct is None
+    assert row.observed_cagr_pct == approx(-52.0)
+    assert (row.expected_value, row.gap, row.gap_pct, row.gap_to_target) == (200, -80, -40, 80)
+    assert "met 200 at the start (250 in 2024)" in row.note
+    # still at or above the goal: achieved; starting exactly at it and slipping: moving away
+    assert evaluate(AHEAD, series((2024, 250), (2025, 210))).status == "achieved"
+    assert evaluate(AHEAD, series((2024, 200), (2025, 190))).status == "moving_away"
+
+
+@pytest.mark.parametrize(
+    ("kind", "direction", "goal", "start", "latest"),
+    [
+        ("level", "decrease", 100, 80, 120),  # was 13.2 on track: (120/80 - 1) / (100/80 - 1)
+        ("share", "increase", 40, 45, 35),
+        ("rank", "decrease", 3, 2, 5),
+    ],
+)
+def test_every_kind_that_starts_past_its_goal_and_misses_it_moves_away(
+    kind, direction, goal, start, latest
+):
+    target = make(kind=kind, direction=direction, target={"value": goal, "period": 2030})
+    row = evaluate(target, series((2024, start), (2025, latest)))
+    assert (row.status, row.progress_ratio, row.expected_value) == ("moving_away", None, goal)
+    assert row.gap_to_target == goal - latest
+
+
+def test_a_level_first_observed_at_or_after_its_deadline_is_insufficient():
+    # the deadline 2027 has passed at the first observation: no path, the goal is missed
+    once = evaluate(AHEAD, series((2028, 150)))
+    assert (once.status, once.progress_ratio, once.expected_value) == ("insufficient", None, 200)
+    assert once.note == "first observed in 2028, not before the deadline 2027; not met"
+    assert "baseline" not in once.note
+    assert evaluate(AHEAD, series((2027, 150))).status == "insufficient"
+    assert evaluate(AHEAD, series((2028, 150), (2029, 160))).status == "insufficient"
+    assert evaluate(AHEAD, series((2028, 210))).status == "achieved"
+
+
 def test_linear_ratio_when_growth_rates_are_undefined():
     # a programme that starts from 0: CAGR is undefined, slopes are compared instead
     target = make(baseline={"period": 2023, "value": 0}, target={"value": 200, "period": 2027})
@@ -202,6 +252,13 @@ def test_linear_ratio_when_growth_rates_are_undefined():
     assert row.progress_ratio == approx(0.6)
     assert row.status == "moderate"
     assert row.projected_value == approx(120)  # 60 + 30 x 2
+    # a goal one float step above 100: (goal / 100) ** (1/4) - 1 rounds to a required CAGR of
+    # 0.0, so the slopes are compared (0 / (1.4e-14 / 4) = 0), not divided by zero
+    step = make(
+        baseline={"period": 2020, "value": 100}, target={"value": 100 + 1.5e-14, "period": 2024}
+    )
+    flat = evaluate(step, series((2020, 100), (2022, 100)))
+    assert (flat.required_cagr_pct, flat.progress_ratio, flat.status) == (0, 0, "insufficient")
 
 
 CUMULATIVE = make(
@@ -264,10 +321,77 @@ def test_cumulative_without_any_observation_uses_the_as_of_date():
     assert evaluate(CUMULATIVE, empty, as_of=date(2026, 4, 1)).status == "no_data"
 
 
+def test_a_cumulative_target_of_zero_or_below_is_met_by_the_empty_sum():
+    zero = make(kind="cumulative", target={"value": 0, "periods": [2026, 2030]})
+    met = evaluate(zero, series((2026, 5)))
+    assert (met.status, met.cumulative_value, met.expected_value, met.gap) == ("achieved", 5, 0, 5)
+    assert met.gap_pct is None and met.progress_ratio is None
+    # net flows can be negative: -5 misses 0, which the sum met before any period
+    short = evaluate(zero, series((2026, -5)))
+    assert (short.status, short.progress_ratio, short.gap_to_target) == ("moving_away", None, 5)
+    # -150 - 50 = -200 misses -100; pro rata -100 x 2/5 = -40 expected. The ratio -200/-40 = 5
+    # would read as on track
+    negative = make(kind="cumulative", target={"value": -100, "periods": [2026, 2030]})
+    below = evaluate(negative, series((2026, -150), (2027, -50)))
+    assert (below.cumulative_value, below.expected_value, below.gap) == (-200, -40, -160)
+    assert (below.status, below.progress_ratio, below.gap_pct) == ("moving_away", None, None)
+
+
 def test_required_flow_growth_solves_the_sum():
     # 100 x ((1+g) + (1+g)^2) = 231 -> (1+g) = 1.1 exactly
     assert required_flow_growth(100, [1, 2], 231) == approx(0.1)
     assert required_flow_growth(100, [], 231) is None
+    # 1e300 from 1 a year over 74 years: the last year dominates, (1 + g)^74 ~ 1e300, so
+    # 1 + g ~ 10^(300/74) = 10^4.0541 = 11,325 (the earlier years add 1/11,325: 1.5e-6 to g).
+    # Bracketing tries g = 16,383 on the way, whose 74th power overflows a float
+    growth = required_flow_growth(1.0, list(range(1, 75)), 1e300)
+    assert growth == approx(10 ** (300 / 74) - 1, rel=1e-5)
+
+
+def strict_json(row: TargetStatus) -> str:
+    """`kpi targets --json` as JSON parsers accept it: no NaN or Infinity."""
+    return json.dumps(asdict(row), allow_nan=False, default=str)
+
+
+def test_non_finite_observations_are_left_out_with_a_note():
+    nan, inf = float("nan"), float("inf")
+    row = evaluate(LEVEL, series((2020, 100), (2021, nan), (2022, 121), (2023, inf)))
+    # without 2021 and 2023: 100 -> 121 is the required 10%/year exactly
+    assert (row.latest_period, row.latest_value, row.observations) == (2022, 121, 2)
+    assert (row.progress_ratio, row.status) == (approx(1.0), "on_track")
+    assert "2 non-finite value(s) left out: periods [2021, 2023]" in row.note
+    strict_json(row)
+    only = evaluate(LEVEL, series((2022, -inf)))
+    assert (only.status, only.latest_value, only.observations) == ("no_data", None, 0)
+    strict_json(only)
+
+
+def test_overflowing_arithmetic_leaves_the_value_empty():
+    # 100 -> 1e300 in a year: the projection 1e300 x 1e298^3 to 2024 is beyond a float
+    soaring = evaluate(LEVEL, series((2020, 100), (2021, 1e300)))
+    assert (soaring.status, soaring.projected_value) == ("achieved", None)
+    assert soaring.observed_cagr_pct == approx(1e300)
+    strict_json(soaring)
+    # two yearly values of 1e308 sum to more than a float holds
+    huge = evaluate(CUMULATIVE, series((2026, 1e308), (2027, 1e308)))
+    assert (huge.status, huge.cumulative_value, huge.gap) == ("achieved", None, None)
+    assert "non-finite" in huge.note
+    strict_json(huge)
+    # 1e300 over 2026-2100 from 2 in 2026: 2 x (1 + g)^74 ~ 1e300, 1 + g ~ (5e299)^(1/74)
+    # = 10^(299.699/74) = 10^4.0500 = 11,220
+    far = make(kind="cumulative", target={"value": 1e300, "periods": [2026, 2100]})
+    steep = evaluate(far, series((2025, 1), (2026, 2)))
+    assert steep.required_cagr_pct == approx(100 * (10 ** (299.69897 / 74) - 1), rel=1e-5)
+    strict_json(steep)
+
+
+def test_a_non_finite_target_definition_is_an_error():
+    endless = make(target={"value": float("inf"), "period": 2030})
+    with pytest.raises(DefinitionError, match=r"target 't': field target.value: inf"):
+        evaluate(endless, series((2020, 1), (2021, 2)))
+    kept = make(direction="maintain", baseline={"period": 2020, "value": float("nan")})
+    with pytest.raises(DefinitionError, match=r"field baseline.value: nan"):
+        evaluate(kept, series((2020, 1), (2021, 2)))
 
 
 FLOOR = make(kind="floor", direction="maintain", target={"value": 50, "periods": [2023, None]})
@@ -451,6 +575,36 @@ def test_the_mart_contract_describes_the_evaluated_rows(repo):
     assert set(contract.columns["status"].checks["isin"]) == set(STATUSES)
 
 
+def exported_status_metadata(tmp_path, repo, **options) -> dict[str, str]:
+    """target_status's Parquet metadata from a run on the shipped data with these options."""
+    result = run_pipeline(repo / "data", tmp_path / "out", target_eval=options)
+    assert result.exit_code == 0, result.error
+    return read_metadata(tmp_path / "out" / "indicators" / f"{TABLE}.parquet")
+
+
+def test_the_exported_definitions_state_the_thresholds_used(tmp_path, repo):
+    meta = exported_status_metadata(tmp_path, repo, on_track_ratio=1.5, moderate_ratio=1.2)
+    status = json.loads(meta["kpi.columns"])["status"]
+    assert "on_track = ratio >= 1.50; moderate = 1.20 to 1.50" in status["definition_en"]
+    assert "insufficient = 0 to 1.20;" in status["definition_en"]
+    assert "進捗比1.50以上、moderate＝1.20以上1.50未満" in status["definition_ja"]
+    assert ">= 1.50 on_track, >= 1.20 moderate" in meta["kpi.definition_en"]
+    assert "1.50以上 on_track、1.20以上" in meta["kpi.definition_ja"]
+    texts = [status["definition_en"], status["definition_ja"], *meta.values()]
+    assert not any("0.95" in t or "0.60" in t for t in texts)
+
+
+def test_default_thresholds_publish_the_contract_text_unchanged(tmp_path, repo):
+    contract = load_contract(repo / "sql" / "marts" / "target_status.yaml")
+    meta = exported_status_metadata(tmp_path, repo)
+    status = json.loads(meta["kpi.columns"])["status"]
+    assert status["definition_en"] == contract.columns["status"].definition.en
+    assert meta["kpi.definition_ja"] == contract.description.ja
+    assert "on_track = ratio >= 0.95; moderate = 0.60 to 0.95" in status["definition_en"]
+    defaults = Settings().target_eval
+    assert Thresholds(defaults.on_track_ratio, defaults.moderate_ratio) == Thresholds()
+
+
 # --- the shipped targets on the shipped data ----------------------------------------------
 
 
@@ -511,3 +665,18 @@ def test_shipped_as_of_the_plan_adoption():
     # the 2022-12-09 ministry presentation predates every shipped target
     before = check_data(Settings(target_eval={"as_of": "2022-12-09"}))
     assert before.rows == [] and len(before.not_yet_adopted) == 9
+
+
+def test_a_falling_series_without_baseline_is_flagged_in_the_run(default_data_copy):
+    # the reviewer's repro: kaikaku2023-joint-research-dispatch (no baseline, 200 by FY2027)
+    rows = "".join(
+        f"kaikaku2023-joint-research-dispatch,{period},{value},test,{published},\n"
+        for period, value, published in [(2024, 250, "2025-06-01"), (2025, 120, "2026-06-01")]
+    )
+    with (default_data_copy / "observations.csv").open("a", encoding="utf-8") as file:
+        file.write(rows)
+    checked = check_data(Settings(data=default_data_copy))
+    row = {r.target_id: r for r in checked.rows}["kaikaku2023-joint-research-dispatch"]
+    assert (row.status, row.flagged, row.progress_ratio) == ("moving_away", True, None)
+    assert (row.latest_value, row.expected_value, row.gap_to_target) == (120, 200, 80)
+    json.dumps(checked.frame().to_dicts(), allow_nan=False, default=str)

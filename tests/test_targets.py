@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kpi.contracts import load_contracts
 from kpi.errors import DefinitionError
 from kpi.resources import resource_dir
 from kpi.targets import load_targets
@@ -23,6 +24,17 @@ GOOD = """\
   adopted: 2021-01-01
   source: {document: Doc, issuer: Someone, date: 2021-01-01}
 """
+
+# the shipped dispatch goal's indicator, on the mart contract sql/marts/exchange_researchers.yaml
+MEASURED = GOOD + (
+    "  indicator: {mart: exchange_researchers, value: researchers, period: fiscal_year,"
+    " where: {direction: dispatch, term: mid_long}}\n"
+)
+
+
+@pytest.fixture(scope="module")
+def marts():
+    return load_contracts(resource_dir("sql") / "marts")
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -188,3 +200,197 @@ def test_missing_directory_and_empty_file(tmp_path):
     write(tmp_path, "empty.yaml", "")
     write(tmp_path, "README.md", "not a target file")
     assert load_targets(tmp_path) == []
+
+
+# --- indicators checked against the mart contracts ------------------------------------------
+
+
+def test_shipped_targets_fit_the_shipped_mart_contracts(marts):
+    assert len(load_targets(resource_dir("targets"), marts)) == 9
+
+
+def test_an_indicator_with_where_values_of_every_contract_type_loads(tmp_path, marts):
+    where = (
+        "{direction: dispatch, term: mid_long, fiscal_year: 2023, vintage: 2025,"
+        " yoy_change_pct: 5, short_share_pct: 12.5, series_break: false, published: 2025-03-31}"
+    )
+    write(tmp_path, "doc.yaml", MEASURED.replace("{direction: dispatch, term: mid_long}", where))
+    (target,) = load_targets(tmp_path, marts)
+    assert target.indicator.where["published"] == date(2025, 3, 31)
+    assert target.indicator.where["series_break"] is False
+    # without the contracts (a lineage listing) the indicator is not checked
+    write(tmp_path, "doc.yaml", MEASURED.replace("mart: exchange_researchers", "mart: nowhere"))
+    assert load_targets(tmp_path)[0].indicator.mart == "nowhere"
+
+
+WHERE = "{direction: dispatch, term: mid_long}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "mart: exchange_researchers",
+            "mart: exchange_researcher",
+            "field indicator.mart: unknown mart 'exchange_researcher' "
+            "(marts: author_flows_country, author_flows_pairs, ",
+        ),
+        (
+            "value: researchers",
+            "value: direction",
+            "field indicator.value: column 'direction' is str; the value must be a numeric "
+            "column (int32, int64 or float64)",
+        ),
+        (
+            "value: researchers",
+            "value: series_break",
+            "field indicator.value: column 'series_break' is bool; the value must be a numeric",
+        ),
+        (
+            "value: researchers",
+            "value: researcher",
+            "field indicator.value: no column 'researcher' in mart exchange_researchers "
+            "(columns: fiscal_year, direction, ",
+        ),
+        (
+            "period: fiscal_year",
+            "period: published",
+            "field indicator.period: column 'published' is date; the period must be an integer "
+            "column (a year)",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, fiscal_year: abc}",
+            "field indicator.where.fiscal_year: 'abc' is not an integer (column fiscal_year is "
+            "int32)",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, fiscal_year: 2023.5}",
+            "field indicator.where.fiscal_year: 2023.5 is not an integer",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, fiscal_year: true}",
+            "field indicator.where.fiscal_year: true is not an integer",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, fiscal_year: 3000000000}",
+            "field indicator.where.fiscal_year: 3000000000 is outside the int32 range",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: 30}",
+            "field indicator.where.term: 30 is not text (column term is str; quote it)",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, yoy_change_pct: high}",
+            "field indicator.where.yoy_change_pct: 'high' is not a number (column "
+            "yoy_change_pct is float64)",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, series_break: 'no'}",
+            "field indicator.where.series_break: 'no' is not true or false (column series_break "
+            "is bool)",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, published: '2025-02-30'}",
+            "field indicator.where.published: '2025-02-30' is not a date (column published is "
+            "date; write YYYY-MM-DD)",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: mid_long, kind: x}",
+            "field indicator.where.kind: no column 'kind' in mart exchange_researchers",
+        ),
+        (
+            WHERE,
+            "{direction: dispatch, term: [short, mid_long]}",
+            "field indicator.where.term: a filter is one value (column = value), not a list",
+        ),
+    ],
+)
+def test_an_indicator_must_fit_its_mart_contract(tmp_path, marts, old, new, problem):
+    assert old in MEASURED
+    path = write(tmp_path, "doc.yaml", MEASURED.replace(old, new))
+    with pytest.raises(DefinitionError) as err:
+        load_targets(tmp_path, marts)
+    assert str(err.value).startswith(f"{path}: target 'demo-level': {problem}")
+
+
+def test_an_impossible_date_is_a_yaml_error_at_its_line(tmp_path):
+    path = write(tmp_path, "doc.yaml", GOOD.replace("adopted: 2021-01-01", "adopted: 2021-02-30"))
+    with pytest.raises(DefinitionError) as err:
+        load_targets(tmp_path)
+    assert str(err.value) == (
+        f"{path}: not valid YAML: line 8, column 12: "
+        "invalid date '2021-02-30' (day is out of range for month)"
+    )
+
+
+def test_every_invalid_target_of_every_file_is_reported_at_once(tmp_path, marts):
+    # the reviewer's tgH: t1 contradicts itself, t2 lacks title_en and has kind `leve`
+    t1 = GOOD.replace("demo-level", "t1").replace("value: 150", "value: 50")
+    t2 = GOOD.replace("demo-level", "t2").replace("  title_en: Example\n", "")
+    first = write(tmp_path, "a.yaml", t1 + t2.replace("kind: level", "kind: leve"))
+    # a bad field and a bad indicator in one target; an unnamed item; a valid target
+    both = MEASURED.replace("demo-level", "t3").replace("kind: level", "kind: levels")
+    both = both.replace("value: researchers", "value: direction")
+    second = write(tmp_path, "b.yaml", both + "- just a string\n" + GOOD)
+    broken = write(tmp_path, "c.yaml", "- [unclosed\n")
+    with pytest.raises(DefinitionError) as err:
+        load_targets(tmp_path, marts)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "7 problems in the target definitions:"
+    expected = [
+        f"{first}: target 't1': field direction: increase, but target.value is not above the",
+        f"{first}: target 't2': field title_en: Field required",
+        f"{first}: target 't2': field kind: Input should be 'level', 'share'",
+        f"{second}: target 't3': field kind: Input should be 'level', 'share'",
+        f"{second}: target 't3': field indicator.value: column 'direction' is str",
+        f"{second}: target #2: each target is a mapping of fields",
+        f"{broken}: not valid YAML",
+    ]
+    assert len(lines) == 1 + len(expected)
+    for line, start in zip(lines[1:], expected, strict=True):
+        assert line.strip().startswith(start), (line, start)
+
+
+def _exchange_only(tmp_path: Path, repo: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "exchange.csv").write_bytes((repo / "data" / "exchange.csv").read_bytes())
+    return data
+
+
+def test_cli_names_bad_indicators_instead_of_a_duckdb_traceback(kpi, tmp_path, repo):
+    typo = MEASURED.replace("mart: exchange_researchers", "mart: exchange_researcher")
+    text_where = MEASURED.replace("demo-level", "text-year").replace(
+        WHERE, "{direction: dispatch, term: mid_long, fiscal_year: abc}"
+    )
+    text_value = MEASURED.replace("demo-level", "text-value").replace(
+        "value: researchers", "value: direction"
+    )
+    path = write(tmp_path / "targets", "doc.yaml", typo + text_where + text_value)
+    data = _exchange_only(tmp_path, repo)
+    checked = kpi("targets", "--data", data, "--targets", path.parent)
+    message = " ".join(checked.stderr.split())
+    assert checked.returncode == 1, checked.stderr
+    assert "Traceback" not in checked.stderr and "ConversionException" not in checked.stderr
+    assert f"{path}: target 'demo-level': field indicator.mart: unknown mart" in message
+    assert f"{path}: target 'text-year': field indicator.where.fiscal_year: 'abc'" in message
+    assert f"{path}: target 'text-value': field indicator.value: column 'direction'" in message
+    # `kpi run` fails the same way and leaves its evidence, without indicator files
+    out = tmp_path / "out"
+    run = kpi("run", "--data", data, "--targets", path.parent, "--out", out)
+    assert run.returncode == 1, run.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed"
+    assert manifest["failure"]["type"] == "DefinitionError"
+    assert "field indicator.where.fiscal_year" in manifest["failure"]["message"]
+    assert not (out / "indicators").exists()
+    assert "inputs" not in manifest  # stopped before any input was read

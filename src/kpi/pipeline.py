@@ -40,6 +40,7 @@ from kpi.readers import (
     read_file,
 )
 from kpi.runner import RAW_SCHEMA, SEED_SCHEMA, AuditResult, Project, run_audits, run_models
+from kpi.targets import load_targets
 from kpi.validation import (
     DatasetResult,
     Failure,
@@ -413,6 +414,9 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         progress("loading definitions")
         defs = Definitions.load(settings)
         record["definitions"] = _definitions(settings)
+        # a target naming a mart, column or value that cannot be stops the run before the
+        # inputs are read (at world scale, half an hour before the targets are checked)
+        load_targets(settings.targets, defs.marts)
         progress(f"reading inputs from {settings.data}")
         validated = read_and_validate(settings, defs)
         record["inputs"] = _input_entries(validated.files)
@@ -441,6 +445,11 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         progress("checking targets")
         observations = validated.frames.get("observations")
         checked = target_eval.check_targets(con, settings, defs.marts, observations)
+        # the table goes out (Parquet metadata, reports, workbook) stating the thresholds used
+        if target_eval.TABLE in defs.marts:
+            defs.marts[target_eval.TABLE] = target_eval.published_contract(
+                defs.marts[target_eval.TABLE], target_eval.run_thresholds(settings)
+            )
         record["targets"] = checked.summary()  # table target_status is exported below
         marts = [m for m in defs.marts if _table_exists(con, m)]
         record["lineage"] = {m: defs.project.lineage(m) for m in marts if m in defs.project.models}

@@ -30,14 +30,20 @@ level / share / rank (increase or decrease):
         so the ratio is positive when the indicator moves the right way); when a CAGR is
         undefined (a value <= 0) the ratio of linear slopes is used instead:
         ((x_t - x_s) / (t - s)) / ((x_T - x0) / (T - t0)).
+    start already meeting x_T (possible only for a first observation: a document's baseline
+        must be short of its target): nothing has to grow, so the path holds the goal,
+        expected = x_T, and the required CAGR and the ratio are empty (dividing a fall by a
+        negative "required" growth would read as progress). A latest value still meeting x_T
+        is achieved; one that misses it has moved away from a goal it met: moving_away.
     projection to T on the observed trend: x_t * (1 + observed CAGR) ** (T - t) (or the linear
         slope when the CAGR is undefined); ranks are kept >= 1, shares within 0..100, others >= 0.
 cumulative (sum over the window [S, E] of n = E - S + 1 periods must reach C):
     cumulative_value = sum of the observed yearly values in the window (k periods observed)
     required path (pro-rata): expected = C * k / n;  gap = cumulative_value - expected
     progress ratio = cumulative_value / expected: the observed growth of the running sum over
-        the required growth (both start from 0 at S), so it is never negative and a cumulative
-        target cannot be `moving_away`.
+        the required growth (both start from 0 at S), so it is negative only when the sum is.
+        C <= 0 is met by the empty sum (expected <= 0): no ratio or gap_pct; achieved while the
+        sum is >= C, else moving_away, as a level that started at its goal.
     observed CAGR of the yearly values from s to t; required CAGR = the constant growth g of
         the yearly value from x_t that makes x_t * sum((1 + g) ** (p - t)) over the remaining
         periods p of the window equal C - cumulative_value (solved by bisection).
@@ -48,7 +54,8 @@ floor (x >= F in every period of the window [S, E or open]):
     observed CAGR from the first observation in the window; projection to E when E is set.
 maintain (level / share / rank): hold x_T; expected = x_T;  gap = x_t - x_T.
 
-Status (thresholds `target_eval.on_track_ratio` = 0.95, `target_eval.moderate_ratio` = 0.60):
+Status (thresholds `target_eval.on_track_ratio` = 0.95, `target_eval.moderate_ratio` = 0.60 by
+default; the exported status definition states the ones used, see published_contract):
     no_data       no observation (after as-of), or none after the baseline period, so progress
                   cannot be measured; cumulative/floor: none in a window that has begun
     not_started   cumulative/floor whose window has not begun: it starts after the latest
@@ -60,16 +67,23 @@ Status (thresholds `target_eval.on_track_ratio` = 0.95, `target_eval.moderate_ra
                   deadline has passed without the target being met)
     insufficient  0 <= ratio < moderate_ratio; floor: a breach (latest not falling further);
                   maintain: misses x_T but not moving further away; level first observed
-                  only after its deadline, short of the target
+                  only at or after its deadline, short of the target
     moving_away   ratio < 0; floor: latest below F and lower than the period before;
-                  maintain: misses x_T and worse than at the start
+                  maintain: misses x_T and worse than at the start; level or cumulative whose
+                  start already met the goal (see above) and whose latest value misses it
 Every status other than achieved and on_track is flagged.
+
+Non-finite numbers never reach the outputs (JSON has no NaN or Infinity): a non-finite observed
+value is left out of the series with a note, a non-finite target or baseline value is a
+DefinitionError, and a figure that overflows a float is left empty with a note.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -81,7 +95,7 @@ from kpi.targets import Target, load_targets
 
 if TYPE_CHECKING:
     from kpi.config import Settings
-    from kpi.contracts import Contract
+    from kpi.contracts import Contract, Text
 
 STATUSES = (
     "achieved",
@@ -205,10 +219,20 @@ SCHEMA: dict[str, pl.DataType] = {
 
 
 def cagr(start: float, end: float, years: float) -> float | None:
-    """Compound annual growth rate; None when it is undefined (no time, a value <= 0)."""
+    """Compound annual growth rate; None when it is undefined (no time, a value <= 0) or beyond
+    a float (1e300 / 1e-300): the callers then compare linear slopes."""
     if years <= 0 or start <= 0 or end <= 0:
         return None
-    return (end / start) ** (1 / years) - 1
+    rate = (end / start) ** (1 / years) - 1
+    return rate if math.isfinite(rate) else None
+
+
+def grown(value: float, rate: float, periods: int) -> float:
+    """value x (1 + rate) ** periods, infinite when that overflows (float ** raises instead)."""
+    try:
+        return value * (1 + rate) ** periods
+    except OverflowError:
+        return math.copysign(math.inf, value) if value else 0.0
 
 
 def status_from_ratio(ratio: float, thresholds: Thresholds) -> str:
@@ -227,7 +251,7 @@ def required_flow_growth(latest: float, offsets: list[int], remaining: float) ->
         return None
 
     def total(g: float) -> float:
-        return latest * sum((1 + g) ** k for k in offsets)
+        return sum(grown(latest, g, k) for k in offsets)  # an overflow is above any remaining
 
     low, high = -0.999, 1.0
     while total(high) < remaining:
@@ -321,45 +345,60 @@ def _project(target: Target, latest: Point, to: int, rate: float | None, slope: 
     if to <= latest.period:
         return None
     if rate is not None:
-        return _bounded(target, latest.value * (1 + rate) ** (to - latest.period))
+        return _bounded(target, grown(latest.value, rate, to - latest.period))
     if slope is not None:
         return _bounded(target, latest.value + slope * (to - latest.period))
     return None
 
 
+def _expected_on_path(target: Target, period: int, t0: int, x0: float) -> float:
+    """The linear required path from (t0, x0) to the goal, at `period` (held after T)."""
+    goal_value, deadline = target.target.value, target.target.period
+    progress = (min(period, deadline) - t0) / (deadline - t0) if deadline > t0 else 1.0
+    return x0 + (goal_value - x0) * max(progress, 0.0)
+
+
+def _set_gaps(row: TargetStatus, latest: float, expected: float, goal_value: float) -> None:
+    row.expected_value = expected
+    row.gap = latest - expected
+    row.gap_pct = 100 * row.gap / expected if expected else None
+    row.gap_to_target = goal_value - latest
+
+
 def _evaluate_level(row: TargetStatus, target: Target, points: list[Point], th: Thresholds):
     latest, goal_value, deadline = points[-1], target.target.value, target.target.period
     t0, x0, _ = _start(target, points)
-    progress = (min(latest.period, deadline) - t0) / (deadline - t0) if deadline > t0 else 1.0
-    expected = x0 + (goal_value - x0) * max(progress, 0.0)
+    started_met = _meets(target, x0, goal_value)  # then nothing is required: hold the goal
+    expected = goal_value if started_met else _expected_on_path(target, latest.period, t0, x0)
     rate, slope = _trend(target, points)
-    required = cagr(x0, goal_value, deadline - t0)
-    row.expected_value = expected
-    row.gap = latest.value - expected
-    row.gap_pct = 100 * row.gap / expected if expected else None
-    row.gap_to_target = goal_value - latest.value
+    required = None if started_met else cagr(x0, goal_value, deadline - t0)
+    _set_gaps(row, latest.value, expected, goal_value)
     row.observed_cagr_pct, row.required_cagr_pct = _pct(rate), _pct(required)
     row.projected_period = deadline
     row.projected_value = _project(target, latest, deadline, rate, slope)
     if _meets(target, latest.value, goal_value):
         row.status = "achieved"
-        return
-    if latest.period <= t0:
+    elif started_met:
+        row.status = "moving_away"
+        row.note = f"met {goal_value:g} at the start ({x0:g} in {t0}); misses it now"
+    elif deadline <= t0:  # t0 is then the first observation: a dated baseline precedes T
+        row.status = "insufficient"
+        row.note = f"first observed in {t0}, not before the deadline {deadline}; not met"
+    elif latest.period <= t0:
         row.status = "no_data"
         row.note = f"no observation after the baseline period {t0}: progress cannot be measured"
-        return
-    if rate is not None and required:
-        row.progress_ratio = rate / required
-    elif deadline > t0 and goal_value != x0:
-        row.progress_ratio = slope / ((goal_value - x0) / (deadline - t0))
-    if row.progress_ratio is None:  # first observed at or after the deadline, and short of it
-        row.status = "insufficient"
-        row.note = f"first observed in {t0}, after the deadline {deadline}; not met"
-        return
-    row.status = status_from_ratio(row.progress_ratio, th)
-    if row.status == "on_track" and latest.period >= deadline:
-        row.status = "moderate"
-        row.note = f"the deadline {deadline} has passed without the target being met"
+    else:
+        # x0 misses the goal and T > t0: the required change is non-zero and points the way
+        # the goal asks, so the ratio's sign says whether the indicator moves that way. A goal
+        # a rounding error away has a required CAGR of 0.0: compare slopes then
+        if rate is not None and required:
+            row.progress_ratio = rate / required
+        else:
+            row.progress_ratio = slope / ((goal_value - x0) / (deadline - t0))
+        row.status = status_from_ratio(row.progress_ratio, th)
+        if row.status == "on_track" and latest.period >= deadline:
+            row.status = "moderate"
+            row.note = f"the deadline {deadline} has passed without the target being met"
 
 
 def _evaluate_maintain(row: TargetStatus, target: Target, points: list[Point]):
@@ -415,7 +454,7 @@ def _evaluate_cumulative(
     if latest is not None:
         growth = rate if rate is not None else 0.0
         row.projected_value = cumulative + sum(
-            latest.value * (1 + growth) ** k for k in remaining_offsets
+            grown(latest.value, growth, k) for k in remaining_offsets
         )
         row.observed_cagr_pct = _pct(rate)
         row.required_cagr_pct = _pct(
@@ -431,13 +470,18 @@ def _evaluate_cumulative(
     row.cumulative_value = cumulative
     row.expected_value = expected
     row.gap = cumulative - expected
-    row.gap_pct = 100 * row.gap / expected
     row.gap_to_target = total - cumulative
-    row.progress_ratio = cumulative / expected
+    if expected > 0:  # C <= 0: the empty sum meets it, and a ratio to it would mislead
+        row.gap_pct = 100 * row.gap / expected
+        row.progress_ratio = cumulative / expected
     if missing:
         row.note = f"no observation for {missing}: sum and pro-rata path cover observed periods"
     if cumulative >= total:
         row.status = "achieved"
+        return
+    if row.progress_ratio is None:
+        row.status = "moving_away"
+        row.note = f"the sum {cumulative:g} misses {total:g}, which the empty sum met"
         return
     row.status = status_from_ratio(row.progress_ratio, th)
     if row.status == "on_track" and done >= last:
@@ -483,8 +527,12 @@ def evaluate(
 ) -> TargetStatus:
     """The status row of one target from its observed series (already as-of filtered)."""
     thresholds = thresholds or Thresholds()
+    _check_finite_definition(target)
     row = _blank(target, series, as_of)
     points = sorted(series.points, key=lambda p: p.period)
+    non_finite = [p.period for p in points if not math.isfinite(p.value)]
+    points = [p for p in points if math.isfinite(p.value)]
+    row.observations = len(points)
     if points:
         latest = points[-1]
         row.latest_period, row.latest_value = latest.period, latest.value
@@ -500,10 +548,36 @@ def evaluate(
         _evaluate_maintain(row, target, points)
     else:
         _evaluate_level(row, target, points, thresholds)
-    notes = [*series.notes, *([row.note] if row.note else [])]
+    notes = [*series.notes]
+    if non_finite:
+        notes.append(f"{len(non_finite)} non-finite value(s) left out: periods {non_finite}")
+    notes += [row.note] if row.note else []
+    overflowed = _clear_non_finite(row)
+    if overflowed:
+        notes.append(f"non-finite {', '.join(overflowed)} (beyond a float) left empty")
     row.note = "; ".join(notes) or None
     row.flagged = row.status not in GOOD_STATUSES
     return row
+
+
+def _check_finite_definition(target: Target) -> None:
+    base = target.baseline
+    values = {"target.value": target.target.value, "baseline.value": base.value if base else None}
+    for name, value in values.items():
+        if value is not None and not math.isfinite(value):
+            raise DefinitionError(f"target {target.id!r}: field {name}: {value} is not finite")
+
+
+def _clear_non_finite(row: TargetStatus) -> list[str]:
+    """Empty the float fields that overflowed and return their names."""
+    cleared = [
+        f.name
+        for f in fields(row)
+        if isinstance(getattr(row, f.name), float) and not math.isfinite(getattr(row, f.name))
+    ]
+    for name in cleared:
+        setattr(row, name, None)
+    return cleared
 
 
 # --- the observed series -----------------------------------------------------------------
@@ -685,6 +759,43 @@ def register(con: duckdb.DuckDBPyConnection, check: TargetCheck) -> None:
     con.unregister("_target_status")
 
 
+def _ratio_text(ratio: float) -> str:
+    return f"{ratio:.2f}" if round(ratio, 2) == ratio else f"{ratio:g}"  # 0.60, 1.50, 0.975
+
+
+def published_contract(contract: Contract, thresholds: Thresholds) -> Contract:
+    """The target_status contract with `thresholds` in its description and status definition,
+    which state the default ones (0.95, 0.60) in sql/marts/target_status.yaml."""
+    defaults = Thresholds()
+    stated = {
+        _ratio_text(defaults.on_track): _ratio_text(thresholds.on_track),
+        _ratio_text(defaults.moderate): _ratio_text(thresholds.moderate),
+    }
+    # one pass, so that a new on_track equal to the old moderate is not replaced twice
+    pattern = re.compile(r"(?<![\d.])(" + "|".join(map(re.escape, stated)) + r")(?!\d)")
+
+    def restate(text: Text | None) -> Text | None:
+        if text is None:
+            return None
+        update = {
+            lang: pattern.sub(lambda m: stated[m[1]], getattr(text, lang)) for lang in ("ja", "en")
+        }
+        return text.model_copy(update=update)
+
+    status = contract.columns["status"]
+    columns = {
+        **contract.columns,
+        "status": status.model_copy(update={"definition": restate(status.definition)}),
+    }
+    return contract.model_copy(
+        update={"columns": columns, "description": restate(contract.description)}
+    )
+
+
+def run_thresholds(settings: Settings) -> Thresholds:
+    return Thresholds(settings.target_eval.on_track_ratio, settings.target_eval.moderate_ratio)
+
+
 def check_targets(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -693,8 +804,8 @@ def check_targets(
 ) -> TargetCheck:
     """Load targets/ and evaluate them with the run's thresholds and as-of date."""
     options = settings.target_eval
-    thresholds = Thresholds(options.on_track_ratio, options.moderate_ratio)
-    targets = load_targets(settings.targets)
+    thresholds = run_thresholds(settings)
+    targets = load_targets(settings.targets, marts)
     check = evaluate_all(con, targets, marts, observations, thresholds, options.as_of)
     register(con, check)
     return check

@@ -30,13 +30,23 @@ years. A multi-year window (a 3-year average such as 2021–2023) is identified 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from kpi.contracts import Contract
 from kpi.errors import DefinitionError
 
 Kind = Literal["level", "share", "rank", "cumulative", "floor"]
@@ -49,6 +59,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _one_value(value: Any) -> Any:
+    # without this a list fails every member of the union: four messages, none of them the point
+    if isinstance(value, list | dict) or value is None:
+        raise ValueError("a filter is one value (column = value), not a list, mapping or null")
+    return value
+
+
+WhereValue = Annotated[str | int | float | bool | date, BeforeValidator(_one_value)]
+
+
 class Indicator(_Strict):
     """Where the engine measures the target: rows of `mart` matching `where`, one per period."""
 
@@ -57,7 +77,7 @@ class Indicator(_Strict):
     period: str | None = Field(
         None, description="column holding the period (default: fiscal_year or period_end)"
     )
-    where: dict[str, str | int | float | bool] = Field(
+    where: dict[str, WhereValue] = Field(
         default_factory=dict, description="column = value filters that leave one row per period"
     )
 
@@ -162,51 +182,217 @@ class Target(_Strict):
         return self
 
 
+# --- indicators against the mart contracts ---------------------------------------------------
+
+_INTEGER_BITS = {"int32": 32, "int64": 64}
+_INTEGER = tuple(_INTEGER_BITS)
+_NUMERIC = (*_INTEGER, "float64")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_integer(value: WhereValue) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_date(value: WhereValue) -> bool:
+    if isinstance(value, date):
+        return True
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return False  # DuckDB casts text to a date only as YYYY-MM-DD
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+# what a `where` value must be to be compared with a column of each contract type, and a hint:
+# DuckDB raises on text it cannot cast, and a fraction or a number for a flag matches nothing
+_WHERE_VALUES: dict[str, tuple[Callable[[WhereValue], bool], str, str]] = {
+    "int32": (_is_integer, "an integer", ""),
+    "int64": (_is_integer, "an integer", ""),
+    "float64": (lambda v: _is_integer(v) or isinstance(v, float), "a number", ""),
+    "str": (lambda v: isinstance(v, str), "text", "; quote it"),
+    "bool": (lambda v: isinstance(v, bool), "true or false", ""),
+    "date": (_is_date, "a date", "; write YYYY-MM-DD"),
+}
+
+
+def _shown(value: WhereValue) -> str:
+    """A filter value as YAML writes it (quotes mark text)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _where_problem(column: str, value: WhereValue, column_type: str) -> str | None:
+    fits, expected, hint = _WHERE_VALUES[column_type]
+    if not fits(value):
+        return f"{_shown(value)} is not {expected} (column {column} is {column_type}{hint})"
+    bits = _INTEGER_BITS.get(column_type)
+    if bits and not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        return f"{value} is outside the {column_type} range"
+    return None
+
+
+def _missing_column(column: str, contract: Contract) -> str | None:
+    if column in contract.columns:
+        return None
+    listed = ", ".join(contract.columns)
+    return f"no column {column!r} in mart {contract.dataset} (columns: {listed})"
+
+
+def _column_problem(
+    column: str, contract: Contract, types: tuple[str, ...], must: str
+) -> str | None:
+    """Why `column` cannot serve: absent from the mart, or not one of `types` (`must` says why)."""
+    missing = _missing_column(column, contract)
+    if missing:
+        return missing
+    column_type = contract.columns[column].type
+    return None if column_type in types else f"column {column!r} is {column_type}; {must}"
+
+
+def indicator_problems(indicator: Indicator, marts: Mapping[str, Contract]) -> list[str]:
+    """`field <path>: <problem>` for each part of `indicator` that its mart's contract rules out,
+    so that a typo fails when targets are loaded, not as a DuckDB cast error (or silent no_data)."""
+    contract = marts.get(indicator.mart)
+    if contract is None:
+        known = ", ".join(sorted(marts))
+        return [f"field indicator.mart: unknown mart {indicator.mart!r} (marts: {known})"]
+    numeric = "the value must be a numeric column (int32, int64 or float64)"
+    found = {"value": _column_problem(indicator.value, contract, _NUMERIC, numeric)}
+    if indicator.period is not None:
+        year = "the period must be an integer column (a year)"
+        found["period"] = _column_problem(indicator.period, contract, _INTEGER, year)
+    for column, value in sorted(indicator.where.items()):
+        found[f"where.{column}"] = _missing_column(column, contract) or _where_problem(
+            column, value, contract.columns[column].type
+        )
+    return [f"field indicator.{name}: {problem}" for name, problem in found.items() if problem]
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML, with an impossible date (2024-02-30) a YAML error at its line, not a ValueError."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date {node.value!r} ({exc})", node.start_mark
+            ) from exc
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line: what is wrong and where (PyYAML's own text spans several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return f"not valid YAML: {' '.join(str(exc).split())}"
+    what = ", ".join(filter(None, [getattr(exc, "context", None), exc.problem]))
+    return f"not valid YAML: line {mark.line + 1}, column {mark.column + 1}: {what}"
+
+
 def _problem(error: dict[str, Any]) -> str:
     """`field <path>: <message>`; cross-field rules name their field as `<path>: ...`."""
+    message = error["msg"].removeprefix("Value error, ")
     if not error["loc"] and error["type"] == "value_error":
-        field, _, message = error["msg"].removeprefix("Value error, ").partition(": ")
+        field, _, message = message.partition(": ")
         return f"field {field}: {message}"
-    return f"field {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+    return f"field {'.'.join(str(part) for part in error['loc'])}: {message}"
 
 
-def _load_file(path: Path) -> list[Target]:
+def _read_list(path: Path) -> list:
+    """The file's YAML list of targets (empty for an empty file)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader
     except yaml.YAMLError as exc:
-        raise DefinitionError(f"{path}: not valid YAML: {exc}") from exc
+        raise DefinitionError(f"{path}: {_yaml_problem(exc)}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(f"{path}: cannot read: {exc}") from exc
     if raw is None:
         return []
     if not isinstance(raw, list):
         raise DefinitionError(f"{path}: a targets file is a YAML list of targets")
-    targets = []
-    for number, item in enumerate(raw, start=1):
+    return raw
+
+
+def _valid_indicator(raw: Any) -> Indicator | None:
+    """The indicator of a target whose other fields are invalid, to check it all the same."""
+    try:
+        return Indicator.model_validate(raw)
+    except ValidationError:
+        return None  # its errors are already among the target's
+
+
+def _check_target(
+    item: Any, marts: Mapping[str, Contract] | None
+) -> tuple[Target | None, list[str]]:
+    """The target (None if its fields are invalid) and every problem found in it."""
+    if not isinstance(item, dict):
+        return None, ["each target is a mapping of fields"]
+    try:
+        target, problems = Target.model_validate(item), []
+    except ValidationError as exc:
+        target, problems = None, [_problem(err) for err in exc.errors()]
+    indicator = target.indicator if target else _valid_indicator(item.get("indicator"))
+    if indicator is not None and marts is not None:
+        problems += indicator_problems(indicator, marts)
+    return target, problems
+
+
+def _load_file(path: Path, marts: Mapping[str, Contract] | None) -> tuple[list[Target], list[str]]:
+    """The file's valid targets, and `<file>: <target>: <problem>` for each invalid one."""
+    try:
+        items = _read_list(path)
+    except DefinitionError as exc:
+        return [], [str(exc)]
+    targets, problems = [], []
+    for number, item in enumerate(items, start=1):
         ident = item.get("id") if isinstance(item, dict) else None
         label = f"target {ident!r}" if ident else f"target #{number}"
-        if not isinstance(item, dict):
-            raise DefinitionError(f"{path}: {label}: each target is a mapping of fields")
-        try:
-            targets.append(Target.model_validate(item))
-        except ValidationError as exc:
-            problems = "; ".join(_problem(err) for err in exc.errors())
-            raise DefinitionError(f"{path}: {label}: {problems}") from exc
-    return targets
+        target, found = _check_target(item, marts)
+        problems += [f"{path}: {label}: {problem}" for problem in found]
+        if target is not None and not found:
+            targets.append(target)
+    return targets, problems
 
 
-def load_targets(directory: Path) -> list[Target]:
-    """Every target in `directory/*.yaml` (sorted by file, then as listed); ids are unique."""
+def _raise_for(problems: list[str]) -> None:
+    if len(problems) == 1:
+        raise DefinitionError(problems[0])
+    if problems:
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        raise DefinitionError(f"{len(problems)} problems in the target definitions:\n{listed}")
+
+
+def load_targets(directory: Path, marts: Mapping[str, Contract] | None = None) -> list[Target]:
+    """Every target in `directory/*.yaml` (sorted by file, then as listed); ids are unique.
+
+    Given the mart contracts (sql/marts/*.yaml), each indicator is checked against its mart's.
+    Every problem of every file is reported in one DefinitionError, one line each.
+    """
     if not directory.is_dir():
         raise DefinitionError(f"targets directory not found: {directory}")
     seen: dict[str, Path] = {}
     targets: list[Target] = []
+    problems: list[str] = []
     for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
-        for target in _load_file(path):
+        loaded, found = _load_file(path, marts)
+        problems += found
+        for target in loaded:
             if target.id in seen:
-                raise DefinitionError(
+                problems.append(
                     f"{path}: target {target.id!r}: field id: already defined in {seen[target.id]}"
                 )
+                continue
             seen[target.id] = path
             targets.append(target)
+    _raise_for(problems)
     return targets
