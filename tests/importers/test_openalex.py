@@ -70,6 +70,15 @@ def test_gzip_is_detected_by_content_not_name(tmp_path):
     assert read_openalex([renamed]).papers["paper_id"].to_list() == ["W100", "W400"]
 
 
+def test_a_byte_order_mark_is_read_past_gzipped_or_not(tmp_path):
+    text = "\ufeff" + gzip.decompress(WORKS_GZ.read_bytes()).decode("utf-8")
+    plain, packed = tmp_path / "works.jsonl", tmp_path / "works.jsonl.gz"
+    plain.write_text(text, encoding="utf-8")
+    packed.write_bytes(gzip.compress(text.encode("utf-8")))
+    for path in (plain, packed):
+        assert read_openalex([path]).papers["paper_id"].to_list() == ["W100", "W400"]
+
+
 def test_compact_api_page_on_one_line(tmp_path):
     page = json.loads(PAGE.read_text(encoding="utf-8"))
     path = tmp_path / "page.json"

@@ -266,14 +266,17 @@ def test_duplicate_header_tag_is_an_error(tmp_path):
 
 def test_utf16_export_is_read(tmp_path):
     path = tmp_path / "export.txt"
-    path.write_text("PT\tDT\tTC\tPY\tUT\nJ\tArticle\t4\t2020\tWOS:1\n", encoding="utf-16")
+    path.write_text("PT\tDT\tTC\tPY\tC1\tUT\nJ\tArticle\t4\t2020\t\tWOS:1\n", encoding="utf-16")
     assert read_wos([path]).papers.rows() == [("WOS:1", 2020, None, "article", 4, "wos")]
 
 
-def test_missing_tc_column_is_an_error(tmp_path):
-    # every paper would tie at 0 citations: no Top10% can be computed from such an export
-    path = write(tmp_path, "PT\tDT\tPY\tUT\nJ\tArticle\t2020\tWOS:1\n")
-    with pytest.raises(KpiImportError, match="no TC column"):
+@pytest.mark.parametrize("tag", ["UT", "TC", "DT", "C1"])
+def test_an_export_without_a_column_the_indicators_need_is_an_error(tmp_path, tag):
+    # without TC every paper ties at 0 citations, without C1 none has a country, without DT
+    # none passes the document-type filter: WoS lets a user export such a file
+    header = [t for t in ("PT", "DT", "TC", "PY", "C1", "UT") if t != tag]
+    path = write(tmp_path, "\t".join(header) + "\n")
+    with pytest.raises(KpiImportError, match=f"no {tag} column"):
         read_wos([path])
 
 

@@ -25,8 +25,8 @@ def _open(path: Path) -> TextIO:
     # Snapshot parts are `.gz`, but renamed or downloaded files may not say so: trust the bytes.
     with path.open("rb") as handle:
         magic = handle.read(2)
-    if magic == GZIP_MAGIC:
-        return gzip.open(path, "rt", encoding="utf-8")
+    if magic == GZIP_MAGIC:  # a BOM inside is read past, as in a plain file
+        return gzip.open(path, "rt", encoding="utf-8-sig")
     return path.open(encoding="utf-8-sig")
 
 

@@ -38,6 +38,16 @@ class Address:
     country_raw: str
 
 
+# columns without which the export cannot give the indicators (an export of fewer fields is
+# accepted by WoS, and every paper would then silently lack what the column holds)
+REQUIRED_TAGS = {
+    "UT": "accession number",
+    "TC": "times cited: every paper would tie at 0 citations",
+    "DT": "document type: no paper would pass the document-type filter",
+    "C1": "addresses: no paper would have a country",
+}
+
+
 def _fields(line: str) -> list[str]:
     return line.rstrip("\r").split("\t")
 
@@ -66,13 +76,9 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise KpiImportError(
             path, "not a Web of Science tab-delimited header", row=1, value=lines[0].strip()[:60]
         )
-    if "UT" not in header:
-        raise KpiImportError(path, "no UT column (accession number)", row=1)
-    if "TC" not in header:
-        # without times cited every paper would tie at 0 and the Top10% would be meaningless
-        raise KpiImportError(
-            path, "no TC column (times cited): re-export with citation counts", row=1
-        )
+    for tag, why in REQUIRED_TAGS.items():
+        if tag not in header:
+            raise KpiImportError(path, f"no {tag} column ({why}): re-export full records", row=1)
     width = len(header)
     for number, line in enumerate(lines[1:], start=2):
         fields = _fields(line)
