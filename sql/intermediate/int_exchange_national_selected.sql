@@ -22,7 +22,10 @@ ranked as (
             partition by fiscal_year, direction, term
             order by case when params.exchange_vintage = 'first' then vintage else -vintage end
         ) as vintage_rank,
-        count(distinct researchers) over (partition by fiscal_year, direction, term) as distinct_values
+        -- two editions differ when the figure's min and max do (a distinct count over a
+        -- window is DuckDB's alone)
+        min(researchers) over (partition by fiscal_year, direction, term) as lowest,
+        max(researchers) over (partition by fiscal_year, direction, term) as highest
     from national
     cross join params
 ),
@@ -35,7 +38,7 @@ final as (
         researchers::bigint           as researchers,
         vintage::integer              as vintage,
         published::date               as published,
-        (distinct_values > 1)         as revised,
+        (lowest <> highest)::boolean  as revised,
         source::varchar               as source
     from ranked
     where vintage_rank = 1

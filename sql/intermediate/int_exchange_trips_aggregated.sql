@@ -8,7 +8,8 @@ trips as (
 grouped as (
     select
         fiscal_year, direction, term, institution_type, region, country, vintage,
-        grouping(institution_type, region, country) as grouping_id,
+        -- the grouping's bits, one column at a time: Spark's grouping() takes one column
+        grouping(institution_type) * 4 + grouping(region) * 2 + grouping(country) as grouping_id,
         count(*) as researchers,
         string_agg(distinct source, '; ' order by source) as source,
         max(published) as published

@@ -10,9 +10,16 @@ trip_records as (
 ),
 
 unioned as (
-    select * from published_table
-    union all by name
-    select * from trip_records
+    -- columns named, not matched BY NAME (which Spark SQL lacks)
+    select
+        fiscal_year, direction, term, researchers, institution_type, region, country, source,
+        vintage, published, form
+    from published_table
+    union all
+    select
+        fiscal_year, direction, term, researchers, institution_type, region, country, source,
+        vintage, published, form
+    from trip_records
 )
 
 select * from unioned

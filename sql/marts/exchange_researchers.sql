@@ -23,7 +23,9 @@ with_total as (
         string_agg(distinct source, '; ' order by source) as source
     from national
     group by fiscal_year, direction
-    having count(distinct term) = 2
+    -- both terms: one row each (int_exchange_national_selected's grain); no distinct count,
+    -- which Spark 4 fails on beside a distinct string aggregate
+    having count(*) = 2
 ),
 
 breaks as (
