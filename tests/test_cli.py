@@ -260,3 +260,31 @@ def test_validate_writes_beside_not_into_a_run(default_run, tmp_path, kpi):
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "validation" / "summary.json").read_text())
     assert summary["passed"] is True and summary["datasets"]["exchange"]["rows"] > 0
+
+
+def test_gx_and_pandera_agree_on_edges_of_keys_and_patterns(tmp_path, kpi):
+    """A key still holds when a nullable key column is left out of the file (it was skipped);
+    a code followed by a newline is no ISO code for Great Expectations either (Python's `$`
+    matched before it)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    header = "fiscal_year,direction,term,researchers,institution_type,country,source,vintage\n"
+    (data / "exchange.csv").write_text(
+        header
+        + "2020,accept,short,5,,,s,2024\n"  # the national total ...
+        + "2020,accept,short,6,,,s,2024\n"  # ... twice (no region column at all)
+        + '2020,accept,short,1,,"JPN\n",s,2024\n',  # a breakdown whose code ends in a newline
+        encoding="utf-8",
+    )
+    done = kpi("validate", "--data", data, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    failures = pl.read_csv(tmp_path / "validation" / "failures.csv")
+    rows = failures.filter(pl.col("dataset") == "exchange").select("row", "check").rows()
+    assert sorted(rows) == [
+        (1, "multiple_fields_uniqueness"),
+        (2, "multiple_fields_uniqueness"),
+        (3, "str_matches('^[A-Z]{3}$')"),
+    ]
+    summary = json.loads((tmp_path / "validation" / "gx" / "summary.json").read_text())
+    assert summary["datasets"]["exchange"]["agrees_with_pandera"] is True
+    assert summary["agrees_with_pandera"] is True

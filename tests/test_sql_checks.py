@@ -696,3 +696,19 @@ def test_a_run_on_large_inputs_fails_with_every_bad_row_and_writes_nothing(tmp_p
     assert set(failed["check"]) == {"greater_than_or_equal_to(0)"}
     summary = json.loads((out / "validation" / "summary.json").read_text())
     assert summary["datasets"]["papers"]["checked_by"] == "duckdb"
+
+
+def test_a_key_holds_when_a_nullable_key_column_is_left_out(tmp_path):
+    # affiliations' key is (paper_id, address_seq, author_seq); author_seq may be left out,
+    # and then two rows of one address are duplicates (the key was not checked at all)
+    data = data_dir(
+        tmp_path, papers=papers(), affiliations=affiliations(address_seq=[1, 1, 1, 1]).drop(
+            "author_seq", "author"
+        ),
+    )  # fmt: skip
+    by_duckdb = failures(data, "duckdb")
+    assert by_duckdb == failures(data, "pandera")
+    assert [(f[1], f[3]) for f in by_duckdb] == [
+        (1, "multiple_fields_uniqueness"),
+        (2, "multiple_fields_uniqueness"),
+    ]

@@ -48,11 +48,14 @@ class ExpectationSpec:
     severity: str
     check: str  # the contract's name for the rule
     column: str | None = None
+    rule: str | None = None  # what a kpi.* column holds: the rule the auditor reads
 
     def meta(self, contract: Contract) -> dict[str, Any]:
         meta = {"severity": self.severity, "check": self.check, "dataset": contract.dataset}
         if self.column is not None:
             meta["column"] = self.column
+        if self.rule is not None:
+            meta["rule"] = self.rule
         if contract.path is not None:
             meta["contract"] = contract.path.name
         return meta
@@ -87,6 +90,8 @@ def _column_specs(name: str, col: ColumnContract, contract: Contract) -> list[Ex
                 "critical",
                 f"dtype({col.type})",
                 name,
+                f"{UNPARSED}{name} holds each cell of {name} that does not read as {col.type} "
+                "(text trimmed; dates as YYYY-MM-DD; a float that is not whole is no integer)",
             )
         )
     if col.unique:
@@ -109,8 +114,13 @@ def _column_specs(name: str, col: ColumnContract, contract: Contract) -> list[Ex
             kwargs["value_set"] = list(arg)
             gx_type = "ExpectColumnValuesToBeInSet"
         elif check == "str_matches":
-            # pandera's str_matches anchors the pattern at the start, like re.match
-            kwargs["regex"] = arg if arg.startswith("^") else f"^{arg}"
+            # pandera's str_matches anchors the pattern at the start, like re.match; its `$`
+            # (polars) is the end of the text, where Python's also matches before a final
+            # newline ('JPN\n' would pass): \Z is Python's end of text
+            regex = arg if arg.startswith("^") else f"^{arg}"
+            if regex.endswith("$") and not regex.endswith("\\$"):
+                regex = regex[:-1] + "\\Z"
+            kwargs["regex"] = regex
             gx_type = "ExpectColumnValuesToMatchRegex"
         elif check == "str_length_max":
             kwargs["max_value"] = arg
@@ -150,7 +160,11 @@ def expectation_specs(contract: Contract) -> list[ExpectationSpec]:
         kwargs = {"column": ROW_CHECK + rc.name, "value_set": [True]}
         specs.append(
             ExpectationSpec(
-                "ExpectColumnValuesToBeInSet", kwargs, rc.severity, f"row_check: {rc.name}"
+                "ExpectColumnValuesToBeInSet",
+                kwargs,
+                rc.severity,
+                f"row_check: {rc.name}",
+                rule=f"{ROW_CHECK}{rc.name} = ({rc.expr}), evaluated per row by DuckDB",
             )
         )
     for fk in contract.foreign_keys:
@@ -162,6 +176,8 @@ def expectation_specs(contract: Contract) -> list[ExpectationSpec]:
                 fk.severity,
                 f"foreign_key: {fk.references}",
                 ",".join(fk.columns),
+                f"{FOREIGN_KEY}{','.join(fk.columns)} holds the key of each row whose "
+                f"({', '.join(fk.columns)}) is in no row of {fk.references}",
             )
         )
     return specs

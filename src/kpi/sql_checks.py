@@ -465,7 +465,8 @@ def _uniqueness_failures(
     for name, col in contract.columns.items():
         if col.unique and name in present:
             groups[(name,)] = [(name, "unique", f"{quote(name)}::VARCHAR", False)]
-    if contract.key and set(contract.key) <= present:
+    required_key = {c for c in contract.key if not contract.columns[c].nullable}
+    if contract.key and required_key <= present:  # an absent nullable column is empty
         key_report = (
             ",".join(contract.key),
             "multiple_fields_uniqueness",

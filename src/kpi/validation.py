@@ -143,9 +143,10 @@ def pandera_schema(
 ) -> pa.DataFrameSchema:
     """The pandera schema for one severity level of a contract (dtypes and keys are critical).
 
-    A key is checked only when all its columns were in the file: a missing key column is
-    reported once, not as every row being a duplicate. Rows of a composite key compare empty
-    breakdown cells as equal (two national totals for one year are duplicates).
+    A key is checked unless one of its required columns is missing from the file: that is
+    reported once, not as every row being a duplicate (a missing nullable one is empty). Rows
+    of a composite key compare empty breakdown cells as equal (two national totals for one year
+    are duplicates).
     """
     critical = severity == "critical"
     columns = {}
@@ -159,7 +160,10 @@ def pandera_schema(
     row_checks = [
         _row_check(rc.expr, rc.name) for rc in contract.row_checks if rc.severity == severity
     ]
-    check_key = critical and contract.key and not absent & set(contract.key)
+    # an absent required key column is reported once (column_present); an absent nullable one
+    # is empty in every row, and the key still holds on the other columns
+    required_key = {c for c in contract.key if not contract.columns[c].nullable}
+    check_key = critical and contract.key and not absent & required_key
     return pa.DataFrameSchema(
         columns,
         checks=row_checks,
