@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -150,3 +151,36 @@ def test_the_workbook_is_byte_identical_across_runs(default_run, tmp_path):
     again = tmp_path / "again.xlsx"
     excel.write_workbook(default_run / "indicators", marts, again)
     assert again.read_bytes() == (default_run / "indicators.xlsx").read_bytes()
+
+
+def test_workbook_cells_are_data_and_years_read_as_years(tmp_path, repo):
+    data = tmp_path / "data"
+    shutil.copytree(repo / "data", data)
+    published = pl.read_csv(data / "author_flows_published.csv", infer_schema=False)
+    long_link = "http://example.invalid/" + "a" * 2100  # past Excel's hyperlink length
+    notes = ["=1+1", long_link, *published["note"].to_list()[2:]]
+    published.with_columns(note=pl.Series(notes)).write_csv(data / "author_flows_published.csv")
+    result = run_pipeline(data, tmp_path / "out", export={"excel": True})
+    assert result.exit_code == 0, result.error
+    book = openpyxl.load_workbook(tmp_path / "out" / "indicators.xlsx")
+    sheet = book["author_flows_published"]
+    header = [c.value for c in sheet[1]]
+    note = header.index(next(h for h in header if h.endswith("(note)"))) + 1
+    frame = pl.read_parquet(tmp_path / "out" / "indicators" / "author_flows_published.parquet")
+    for row, expected in enumerate(frame["note"].to_list(), start=2):
+        cell = sheet.cell(row, note)
+        assert cell.value == expected and cell.data_type in ("s", "n"), (row, cell.value)
+    assert {"=1+1", long_link} <= set(frame["note"].to_list())
+    exchange = book["exchange_researchers"]
+    assert exchange.cell(2, 1).value == 1993 and exchange.cell(2, 1).number_format == "0"
+
+
+def test_flows_of_women_and_men_only_still_give_a_report(tmp_path, repo):
+    # the report's flow panels show all authors; an input with breakdown rows only crashed it
+    data = tmp_path / "data"
+    shutil.copytree(repo / "data", data)
+    flows = pl.read_csv(data / "author_flows.csv", infer_schema=False)
+    flows.with_columns(sex=pl.lit("female")).write_csv(data / "author_flows.csv")
+    result = run_pipeline(data, tmp_path / "out")
+    assert result.exit_code == 0, result.error
+    assert (tmp_path / "out" / "report" / "kpi.html").is_file()

@@ -23,6 +23,11 @@ def header_label(name: str, contract: Contract) -> str:
     return f"{col.description.ja}\n{col.description.en}\n({name})"
 
 
+def is_year(column: str) -> bool:
+    """A year or period column: shown as 2024, not as a count (2,024)."""
+    return column in ("vintage", "years") or "year" in column or "period" in column
+
+
 def sheet_name(mart: str) -> str:
     return mart[:31]  # Excel's limit
 
@@ -32,7 +37,10 @@ def write_workbook(indicators: Path, marts: dict[str, Contract], path: Path) -> 
     with every column's labels, unit and definition. Returns the sheet names."""
     exported = sorted(p for p in indicators.glob("*.parquet") if p.stem in marts)
     sheets = []
-    with xlsxwriter.Workbook(path) as workbook:
+    # cells are data, never formulas or links: '=1+1' in a note stays text, and a long
+    # URL-like note is not dropped as a too-long hyperlink
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(path, options) as workbook:
         # a fixed creation time: xlsxwriter stamps "now", which would make every run's file differ
         workbook.set_properties({"created": FIXED_CREATED, "title": "kpi indicators"})
         definitions = []
@@ -52,9 +60,11 @@ def write_workbook(indicators: Path, marts: dict[str, Contract], path: Path) -> 
             else:
                 frame = pl.read_parquet(parquet)
                 labelled = frame.rename({c: header_label(c, contract) for c in frame.columns})
+                years = {header_label(c, contract): "0" for c in frame.columns if is_year(c)}
                 labelled.write_excel(
                     workbook=workbook,
                     worksheet=name,
+                    column_formats=years,
                     header_format=HEADER_FORMAT,
                     freeze_panes=(1, 0),
                     column_widths=16,

@@ -211,11 +211,21 @@ def _window_cell(row: dict | None) -> str:
     return f"{row['top10_papers']:,.1f} ({share:.0f}%)" if share is not None else "–"
 
 
+def _all_authors(mart: Mart | None) -> pl.DataFrame | None:
+    """The mart's rows of all authors (sex = all); None when there are none."""
+    if mart is None:
+        return None
+    rows = mart.frame.filter(pl.col("sex") == "all")
+    return None if rows.is_empty() else rows
+
+
 def flows_section(pairs: Mart | None, country: Mart | None, published: Mart | None) -> dict:
     """The largest bilateral pairs (two-way flow) of the latest period, and country totals."""
     section: dict = {"pairs": None, "countries": None, "published": None}
-    if pairs is not None and not pairs.frame.is_empty():
-        frame = pairs.frame.filter(pl.col("sex") == "all")
+    # the panels show flows of all authors: an input of female/male rows only has none
+    pair_rows = _all_authors(pairs)
+    if pair_rows is not None:
+        frame = pair_rows
         latest = frame.sort("period_end", "period_start").row(-1, named=True)
         rows = (
             frame.filter(pl.col("period_start") == latest["period_start"])
@@ -247,8 +257,9 @@ def flows_section(pairs: Mart | None, country: Mart | None, published: Mart | No
             "caption": pairs.caption("two_way"),
             "net_definition": pairs.definition("net"),
         }
-    if country is not None and not country.frame.is_empty():
-        frame = country.frame.filter(pl.col("sex") == "all").sort(
+    country_rows = _all_authors(country)
+    if country_rows is not None:
+        frame = country_rows.sort(
             ["period_end", "gross", "country"], descending=[True, True, False]
         )
         section["countries"] = {
