@@ -6,6 +6,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -209,3 +210,18 @@ def test_report_renders_in_headless_chromium_without_network(good_run, tmp_path,
         assert column.definition.ja in html.unescape(dom)
         assert column.definition.en in html.unescape(dom)
     assert 'id="definitions"' in dom and "</footer>" in dom
+
+
+def test_every_anchor_is_unique_and_every_link_finds_its_anchor(tmp_path):
+    # author_flows_published is an input and a mart: its two contracts shared one id, so the
+    # mart's link opened the input's contract
+    from tests.conftest import run_kpi
+
+    done = run_kpi("run", "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    page = _report(tmp_path / "out")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    links = set(re.findall(r'href="#([^"]+)"', page))
+    assert links and links <= set(ids), links - set(ids)
+    assert 'id="mart-contract-author_flows_published"' in page
