@@ -96,3 +96,10 @@ def test_a_ragged_csv_fails_validation_row_by_row(default_data_copy):
         ("exchange", 2, "readable", f"{width + 1} fields where the header has {width}"),
         ("exchange", 5, "readable", f"3 fields where the header has {width}"),
     ]
+
+
+def test_a_quoted_empty_cell_is_missing_like_an_unquoted_one(tmp_path):
+    path = tmp_path / "exchange.csv"
+    path.write_text(HEADER + '2024,dispatch,short,5,"",2024\n2024,dispatch,short,5,,2024\n')
+    frame = read_file("exchange", path).frame
+    assert frame["source"].to_list() == [None, None]

@@ -145,6 +145,9 @@ def read_file(dataset: str, path: Path, encoding: str = "auto") -> InputFile:
             frame = pl.read_csv(
                 io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True
             )
+            # a quoted empty cell ("") is as missing as an unquoted one: tools that quote every
+            # cell (R's write.csv, pandas with QUOTE_ALL) write missing values that way
+            frame = frame.with_columns(pl.col(pl.String).replace("", None))
         elif fmt == "parquet":
             frame = pl.read_parquet(path)
         elif fmt == "xlsx":
