@@ -51,6 +51,10 @@ def test_report_is_offline_and_listed_in_the_manifest(default_run):
     assert not {"script", "link", "img", "iframe"} & set(parser.tags)
     assert "@import" not in text and "url(" not in text and "@font-face" not in text
     assert parser.tags.count("svg") >= 5  # 2 exchange panels, 2 Top10% panels, the pairs
+    # one figcaption per figure (HTML allows no second); the definitions are all still there
+    figures = re.findall(r"<figure\b.*?</figure>", text, flags=re.S)
+    assert figures and all(f.count("<figcaption") == 1 for f in figures)
+    assert "純移動 Net:" in text and "差 Gap:" in text
     record = json.loads((default_run / "manifest.json").read_text(encoding="utf-8"))
     outputs = {o["path"] for o in record["outputs"]}
     assert {"report/kpi.html", "indicators.xlsx"} <= outputs
