@@ -288,3 +288,17 @@ def test_gx_and_pandera_agree_on_edges_of_keys_and_patterns(tmp_path, kpi):
     summary = json.loads((tmp_path / "validation" / "gx" / "summary.json").read_text())
     assert summary["datasets"]["exchange"]["agrees_with_pandera"] is True
     assert summary["agrees_with_pandera"] is True
+
+
+def test_a_file_column_named_like_a_gx_derived_one_fails_in_gx_too(tmp_path, kpi, repo):
+    data = tmp_path / "data"
+    shutil.copytree(repo / "data", data)
+    observations = pl.read_csv(data / "observations.csv", infer_schema=False)
+    observations.with_columns(pl.lit("x").alias("kpi.unparsed.period")).write_csv(
+        data / "observations.csv"
+    )
+    done = kpi("validate", "--data", data, cwd=tmp_path)
+    assert done.returncode == 1
+    summary = json.loads((tmp_path / "validation" / "gx" / "summary.json").read_text())
+    assert summary["datasets"]["observations"]["success"] is False
+    assert summary["agrees_with_pandera"] is True

@@ -264,9 +264,13 @@ def batch_frame(
     for name, col in contract.columns.items():
         if name in raw.columns or col.nullable:
             columns[name] = typed.get_column(name)
+    derived = set(derived_columns(contract))
     for name in raw.columns:
         if name not in contract.columns:
-            columns[name] = raw.get_column(name).cast(pl.String)
+            # a file column named like a derived one is kept apart, under another name, so
+            # it still breaks columns_match_contract instead of being overwritten
+            kept = f"{name} (in the file)" if name in derived else name
+            columns[kept] = raw.get_column(name).cast(pl.String)
     for name, col in contract.columns.items():
         if col.type == "str":
             continue
