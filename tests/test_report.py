@@ -79,9 +79,11 @@ def test_report_shows_the_manifest_contracts_and_hashes(good_run, repo):
     for entry in record["outputs"]:
         if entry["path"] != REPORT.as_posix():
             assert entry["sha256"] in text
-    contracts = load_contracts(repo / "schemas") | load_contracts(repo / "sql" / "marts")
-    for name, contract in contracts.items():
-        assert f'id="contract-{name}"' in text
+    inputs, marts = load_contracts(repo / "schemas"), load_contracts(repo / "sql" / "marts")
+    anchored = [(f"contract-{n}", c) for n, c in inputs.items()]
+    anchored += [(f"mart-contract-{n}", c) for n, c in marts.items()]
+    for anchor, contract in anchored:
+        assert f'id="{anchor}"' in text
         assert contract.title.en in html.unescape(text)
     for audit in record["audits"]:
         assert audit["name"] in text
