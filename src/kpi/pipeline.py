@@ -35,7 +35,7 @@ from kpi.readers import (
     RaggedRows,
     discover,
     open_parquet,
-    parquet_column_names,
+    parquet_footer,
     parquet_row_count,
     read_file,
 )
@@ -100,12 +100,13 @@ def checked_in_duckdb(settings: Settings, path: Path) -> bool:
     engine = settings.validation.engine
     if path.suffix.lower() != ".parquet" or engine == "pandera":
         return False
-    if engine == "auto" and parquet_row_count(path) < settings.validation.duckdb_min_rows:
+    footer = parquet_footer(path)
+    if engine == "auto" and footer.num_rows < settings.validation.duckdb_min_rows:
         return False
     # DuckDB numbers the rows in a column of this name, so a file's own column of that name
     # would stop the scan, and it renames one of two names that differ only in case: pandera
     # checks such a file (both are columns no contract has, reported as such)
-    names = [name.lower() for name in parquet_column_names(path)]
+    names = [name.lower() for name in footer.schema.to_arrow_schema().names]
     return sql_checks.FILE_ROW_NUMBER not in names and len(set(names)) == len(names)
 
 
@@ -203,7 +204,8 @@ def check_in_duckdb(
         if isinstance(result, duckdb.Error):
             # the footer read, the pages did not: one failure, as pandera reports such a file
             path = in_duckdb[name].path
-            message = str(InputError(path, f"cannot read parquet file: {_error_text(result)}"))
+            error = f"{type(result).__name__}: {result}"
+            message = str(InputError(path, f"cannot read parquet file: {error}"))
             report.datasets[name].failures.append(
                 Failure(name, str(path), None, None, "readable", message)
             )
@@ -227,10 +229,6 @@ _NOT_THE_FILE = (
     duckdb.ProgrammingError,
     duckdb.InternalException,
 )
-
-
-def _error_text(exc: duckdb.Error) -> str:
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _on_cursors(
@@ -416,7 +414,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         record["definitions"] = _definitions(settings)
         # a target naming a mart, column or value that cannot be stops the run before the
         # inputs are read (at world scale, half an hour before the targets are checked)
-        load_targets(settings.targets, defs.marts)
+        targets = load_targets(settings.targets, defs.marts)
         progress(f"reading inputs from {settings.data}")
         validated = read_and_validate(settings, defs)
         record["inputs"] = _input_entries(validated.files)
@@ -444,7 +442,7 @@ def run(settings: Settings, progress: Progress = lambda _msg: None) -> RunResult
         raise_for_failed_audits(audits)
         progress("checking targets")
         observations = validated.frames.get("observations")
-        checked = target_eval.check_targets(con, settings, defs.marts, observations)
+        checked = target_eval.check_targets(con, settings, defs.marts, observations, targets)
         # the table goes out (Parquet metadata, reports, workbook) stating the thresholds used
         if target_eval.TABLE in defs.marts:
             defs.marts[target_eval.TABLE] = target_eval.published_contract(

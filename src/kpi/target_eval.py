@@ -801,11 +801,13 @@ def check_targets(
     settings: Settings,
     marts: dict[str, Contract],
     observations: pl.DataFrame | None,
+    targets: list[Target] | None = None,
 ) -> TargetCheck:
-    """Load targets/ and evaluate them with the run's thresholds and as-of date."""
+    """Evaluate the targets (loaded from targets/ unless given) with the run's thresholds and
+    as-of date."""
     options = settings.target_eval
     thresholds = run_thresholds(settings)
-    targets = load_targets(settings.targets, marts)
+    targets = load_targets(settings.targets, marts) if targets is None else targets
     check = evaluate_all(con, targets, marts, observations, thresholds, options.as_of)
     register(con, check)
     return check
