@@ -223,9 +223,8 @@ def flows_section(pairs: Mart | None, country: Mart | None, published: Mart | No
     """The largest bilateral pairs (two-way flow) of the latest period, and country totals."""
     section: dict = {"pairs": None, "countries": None, "published": None}
     # the panels show flows of all authors: an input of female/male rows only has none
-    pair_rows = _all_authors(pairs)
-    if pair_rows is not None:
-        frame = pair_rows
+    frame = _all_authors(pairs)
+    if frame is not None:
         latest = frame.sort("period_end", "period_start").row(-1, named=True)
         rows = (
             frame.filter(pl.col("period_start") == latest["period_start"])
@@ -257,11 +256,9 @@ def flows_section(pairs: Mart | None, country: Mart | None, published: Mart | No
             "caption": pairs.caption("two_way"),
             "net_definition": pairs.definition("net"),
         }
-    country_rows = _all_authors(country)
-    if country_rows is not None:
-        frame = country_rows.sort(
-            ["period_end", "gross", "country"], descending=[True, True, False]
-        )
+    frame = _all_authors(country)
+    if frame is not None:
+        frame = frame.sort(["period_end", "gross", "country"], descending=[True, True, False])
         section["countries"] = {
             "rows": frame.head(TOP_PAIRS).to_dicts(),
             "caption": country.caption("net_rate_pct"),

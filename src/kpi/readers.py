@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from kpi.errors import InputError
 
@@ -83,20 +84,17 @@ def decode_csv(path: Path, encoding: str) -> tuple[str, str]:
     raise InputError(path, "cannot decode: " + "; ".join(errors))
 
 
+def parquet_footer(path: Path) -> pq.FileMetaData:
+    """A Parquet file's footer (rows, columns, row groups); no data read."""
+    try:
+        return pq.read_metadata(path)
+    except Exception as exc:  # a corrupt footer
+        raise InputError(path, f"cannot read parquet file: {type(exc).__name__}: {exc}") from exc
+
+
 def parquet_row_count(path: Path) -> int:
     """Rows of a Parquet file, from its footer (no data read)."""
-    try:
-        return pl.scan_parquet(path).select(pl.len()).collect().item()
-    except Exception as exc:  # a corrupt footer
-        raise InputError(path, f"cannot read parquet file: {type(exc).__name__}: {exc}") from exc
-
-
-def parquet_column_names(path: Path) -> list[str]:
-    """The columns of a Parquet file, from its footer (no data read)."""
-    try:
-        return list(pl.read_parquet_schema(path))
-    except Exception as exc:  # a corrupt footer
-        raise InputError(path, f"cannot read parquet file: {type(exc).__name__}: {exc}") from exc
+    return parquet_footer(path).num_rows
 
 
 def open_parquet(dataset: str, path: Path) -> InputFile:

@@ -465,7 +465,7 @@ def _uniqueness_failures(
     for name, col in contract.columns.items():
         if col.unique and name in present:
             groups[(name,)] = [(name, "unique", f"{quote(name)}::VARCHAR", False)]
-    required_key = {c for c in contract.key if not contract.columns[c].nullable}
+    required_key = set(contract.key) & set(contract.required_columns())
     if contract.key and required_key <= present:  # an absent nullable column is empty
         key_report = (
             ",".join(contract.key),

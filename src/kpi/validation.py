@@ -162,7 +162,7 @@ def pandera_schema(
     ]
     # an absent required key column is reported once (column_present); an absent nullable one
     # is empty in every row, and the key still holds on the other columns
-    required_key = {c for c in contract.key if not contract.columns[c].nullable}
+    required_key = set(contract.key) & set(contract.required_columns())
     check_key = critical and contract.key and not absent & required_key
     return pa.DataFrameSchema(
         columns,
