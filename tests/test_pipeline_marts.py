@@ -55,7 +55,7 @@ def test_a_mart_breaking_its_contract_fails_the_run_naming_the_file_rows(tmp_pat
     contract = sql / "marts" / "top10_paper_weights.yaml"
     text = contract.read_text(encoding="utf-8")
     stricter = text.replace(
-        "checks: {ge: 0}, unit: citations", "checks: {ge: 0, le: 5}, unit: citations"
+        "checks: {ge: 0}\n    unit: citations", "checks: {ge: 0, le: 5}\n    unit: citations"
     )
     assert stricter != text
     contract.write_text(stricter, encoding="utf-8")
