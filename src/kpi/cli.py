@@ -449,21 +449,87 @@ def _finish_import(result, out: Path, strict: bool) -> None:
         )
 
 
+def _report_fields(assignment: dict) -> None:
+    """Under `--field-scheme esi`: how many papers got their journal's field, and warnings for
+    the papers left without one (they form the Unclassified cell), like unmapped countries."""
+    if assignment["scheme"] != "esi":
+        return
+    unassigned, matched = assignment["unassigned"], assignment["matched_by"]
+    console.print(
+        f"  field = ESI field of the journal ({escape(Path(assignment['journal_list']).name)}, "
+        f"sha256 {assignment['journal_list_sha256'][:16]}): matched by SN {matched['SN']}, "
+        f"EI {matched['EI']}, SO {matched['SO']}; {unassigned['unmatched']} unmatched, "
+        f"{unassigned['multidisciplinary']} multidisciplinary"
+    )
+    if unassigned["unmatched"]:
+        journals = sorted(assignment["unmatched_journals"].items(), key=lambda kv: -kv[1])[:20]
+        shown = escape(", ".join(f"{k!r} ({v})" for k, v in journals))
+        err_console.print(
+            f"[yellow]warning:[/] {unassigned['unmatched']} paper(s) in journals not in the "
+            f"journal list, field left empty (Unclassified): {shown}",
+            soft_wrap=True,
+        )
+    if unassigned["multidisciplinary"]:
+        err_console.print(
+            f"[yellow]warning:[/] {unassigned['multidisciplinary']} paper(s) in ESI "
+            "Multidisciplinary journals, field left empty (Unclassified): ESI assigns them by "
+            "their cited references, which an export does not hold",
+            soft_wrap=True,
+        )
+
+
 @import_app.command("wos")
 def import_wos(
     files: FilesArg,
     out: ImportOut,
-    strict: StrictOpt = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Unmapped country strings, and under esi journals not in the list, are an "
+            "error (exit 1)"
+        ),
+    ] = False,
     hk_macau_as_china: Annotated[
         bool, typer.Option(help="Count Hong Kong and Macau addresses as CHN")
     ] = False,
+    field_scheme: Annotated[
+        str,
+        typer.Option(
+            "--field-scheme",
+            help="wc-first: field = first WoS category in WC; esi: the ESI field of the "
+            "journal (needs --esi-journals)",
+        ),
+    ] = "wc-first",
+    esi_journals: Annotated[
+        Path | None,
+        typer.Option(
+            "--esi-journals",
+            help="Clarivate's ESI journal list (.xlsx or CSV), or a CSV issn,field / source,field",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Web of Science "Tab delimited file" exports -> papers.parquet + affiliations.parquet."""
     from kpi.importers import read_wos
+    from kpi.importers.wos import FIELD_SCHEMES
 
+    if field_scheme not in FIELD_SCHEMES:
+        _fail(UsageError(f"--field-scheme must be one of {', '.join(FIELD_SCHEMES)}"))
+    if field_scheme == "esi" and esi_journals is None:
+        _fail(UsageError("--field-scheme esi needs --esi-journals FILE (the ESI journal list)"))
+    if field_scheme != "esi" and esi_journals is not None:
+        _fail(UsageError("--esi-journals is only used with --field-scheme esi"))
     try:
-        result = read_wos(files, hk_macau_as_china=hk_macau_as_china)
+        result = read_wos(
+            files,
+            hk_macau_as_china=hk_macau_as_china,
+            field_scheme=field_scheme,
+            esi_journals=esi_journals,
+            strict_journals=strict,
+        )
         _finish_import(result, out, strict)
+        _report_fields(result.report.field_assignment)
     except KpiError as exc:
         _fail(exc)
 

@@ -1,4 +1,5 @@
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -6,6 +7,8 @@ import polars as pl
 import pytest
 
 from kpi import sql_checks
+from kpi.errors import UsageError
+from kpi.export import read_metadata
 from kpi.importers import KpiImportError, read_wos, write_import
 from kpi.importers.output import AFFILIATIONS_SCHEMA, PAPERS_SCHEMA, SORT_KEY
 from kpi.importers.wos import affiliation_rows
@@ -189,6 +192,7 @@ def test_fixture_report(fixture_result):
         "duplicates_dropped": 1,
         "skipped_no_year": ["WOS:000000000000003"],
         "unmapped_countries": {"Atlantis": 1},
+        "field_assignment": {"scheme": "wc-first"},
     }
 
 
@@ -280,6 +284,118 @@ def test_an_export_without_a_column_the_indicators_need_is_an_error(tmp_path, ta
         read_wos([path])
 
 
+# --- field = the ESI field of the journal (--field-scheme esi) ---------------------------------
+
+ESI_WOS = FIXTURES / "wos_esi.txt"
+ESI_LIST = FIXTURES / "esi_journals.csv"
+
+
+def read_esi(files=(ESI_WOS,), journals=ESI_LIST, **options):
+    return read_wos(list(files), field_scheme="esi", esi_journals=journals, **options)
+
+
+def test_esi_field_is_the_journals_field_by_sn_ei_then_so():
+    # wos_esi.txt against esi_journals.csv (see test_esi_journals.test_esi_list_layout):
+    # 101 SN 1234-5678 = BEACON SENSING's ISSN -> ENGINEERING; 102 EI 5678-901X = ACTA's eISSN
+    # (listed with a lower-case x) -> CHEMISTRY; 103 SN 3456-789X = WIRELESS LETTERS (listed as
+    # 3456789X) -> COMPUTER SCIENCE; 104 no SN/EI, SO ANNALS OF LOW ENERGY (listed as "Annals of
+    # Low Energy", no ISSN) -> PHYSICS; 105 SN 9999-9999 in no row, so its SO -> PHYSICS;
+    # 106 NATURE OF THINGS is MULTIDISCIPLINARY -> null; 107 neither its SN nor its SO is listed
+    # -> null; 108 -> SOCIAL SCIENCES, GENERAL; 109 BEACON SENSING's print ISSN in EI ->
+    # ENGINEERING. The first WC category would have given 101 and 109 "Chemistry, Analytical".
+    papers = read_esi().papers
+    assert papers.select("paper_id", "field").rows() == [
+        ("WOS:000000000000101", "ENGINEERING"),
+        ("WOS:000000000000102", "CHEMISTRY"),
+        ("WOS:000000000000103", "COMPUTER SCIENCE"),
+        ("WOS:000000000000104", "PHYSICS"),
+        ("WOS:000000000000105", "PHYSICS"),
+        ("WOS:000000000000106", None),
+        ("WOS:000000000000107", None),
+        ("WOS:000000000000108", "SOCIAL SCIENCES, GENERAL"),
+        ("WOS:000000000000109", "ENGINEERING"),
+    ]
+
+
+def test_esi_report_counts_papers_without_a_field_by_reason():
+    # matched by SN: 101, 103, 106, 108; by EI: 102, 109; by SO: 104, 105 (the 8 listed
+    # journals' papers); 107 unmatched; 106 matched but multidisciplinary.
+    report = read_esi().report.to_dict()
+    assert report["field_assignment"] == {
+        "scheme": "esi",
+        "journal_list": str(ESI_LIST),
+        "journal_list_sha256": hashlib.sha256(ESI_LIST.read_bytes()).hexdigest(),
+        "journal_list_rows": 6,
+        "journal_list_ambiguous_titles": 0,
+        "matched_by": {"SN": 4, "EI": 2, "SO": 2},
+        "unassigned": {"unmatched": 1, "multidisciplinary": 1},
+        "unmatched_journals": {"PROCEEDINGS OF THE BEACON CONFERENCE": 1},
+    }
+    assert (report["records_read"], report["papers"]) == (9, 9)
+
+
+def test_wc_first_is_the_default_and_ignores_the_journal():
+    papers = read_wos([ESI_WOS]).papers
+    assert papers["field"].to_list()[:2] == [
+        "Chemistry, Analytical",
+        "Chemistry, Multidisciplinary",
+    ]
+    assert papers["field"].null_count() == 0
+
+
+def test_esi_strict_makes_an_unmatched_journal_an_error():
+    # 107 is the 7th record: line 8 (header = 1)
+    with pytest.raises(KpiImportError) as caught:
+        read_esi(strict_journals=True)
+    error = caught.value
+    assert (error.path, error.row) == (str(ESI_WOS), 8)
+    for text in ("WOS:000000000000107", "SN '1111-2222'", "EI ''", "SO 'PROCEEDINGS OF THE BEACON"):
+        assert text in str(error)
+
+
+def test_esi_multidisciplinary_alone_is_not_a_strict_error(tmp_path):
+    lines = ESI_WOS.read_text(encoding="utf-8-sig").split("\n")
+    without_107 = write(tmp_path, "\n".join(line for line in lines if "000000000107" not in line))
+    result = read_esi([without_107], strict_journals=True)
+    assert result.report.field_assignment["unassigned"] == {"unmatched": 0, "multidisciplinary": 1}
+
+
+def test_the_field_scheme_is_written_into_papers_parquet(tmp_path):
+    write_import(read_esi(), tmp_path / "esi")
+    assert {k: v for k, v in read_metadata(tmp_path / "esi" / "papers.parquet").items()
+            if k.startswith("kpi.")} == {
+        "kpi.field_scheme": "esi",
+        "kpi.field_journal_list": "esi_journals.csv",
+        "kpi.field_journal_list_sha256": hashlib.sha256(ESI_LIST.read_bytes()).hexdigest(),
+    }  # fmt: skip
+    write_import(read_wos([ESI_WOS]), tmp_path / "wc")
+    metadata = read_metadata(tmp_path / "wc" / "papers.parquet")
+    assert metadata["kpi.field_scheme"] == "wc-first"
+
+
+def test_esi_needs_sn_ei_or_so_in_the_export():
+    # wos_a.txt has none of the three: no paper could be matched
+    with pytest.raises(KpiImportError, match="no SN, EI or SO column") as caught:
+        read_esi([FIXTURES / "wos_a.txt"])
+    assert caught.value.row == 1
+
+
+def test_esi_export_with_so_only_is_read(tmp_path):
+    path = write(
+        tmp_path, "PT\tDT\tTC\tPY\tC1\tSO\tUT\nJ\tArticle\t1\t2020\t\tWIRELESS LETTERS\tWOS:1\n"
+    )
+    assert read_esi([path]).papers["field"].to_list() == ["COMPUTER SCIENCE"]
+
+
+def test_esi_scheme_needs_a_list_and_a_list_needs_the_esi_scheme():
+    with pytest.raises(UsageError):
+        read_wos([ESI_WOS], field_scheme="esi")
+    with pytest.raises(UsageError):
+        read_wos([ESI_WOS], esi_journals=ESI_LIST)
+    with pytest.raises(UsageError):
+        read_wos([ESI_WOS], field_scheme="first-wc")
+
+
 # --- the real export in ../shared -------------------------------------------------------------
 
 
@@ -350,3 +466,48 @@ def test_shared_export_is_written_in_key_order_so_its_key_check_is_one_pass(
     # the export has addresses without authors, so the empty cells' order is exercised
     nulls = f"select count(*) from '{tmp_path}/affiliations.parquet' where author_seq is null"
     assert con.execute(nulls).fetchall()[0][0] > 0
+
+
+def test_shared_export_esi_fields_from_a_list_of_its_own_issns(shared_result, tmp_path):
+    """A mapping of three journals by ISSN, as a user's `issn,field` CSV: exactly their papers
+    get those fields, by SN or EI, and every other paper is counted unmatched."""
+    mapping = {"1530437X": "Field A", "21693536": "Field B", "14248220": "Field C"}
+    journals = tmp_path / "journals.csv"
+    # IEEE SENSORS JOURNAL (check digit X), IEEE ACCESS, SENSORS (its ISSN is in SN on some
+    # records and in EI on others); written with hyphens, as SN holds them
+    rows = [f"{issn[:4]}-{issn[4:]},{field}" for issn, field in mapping.items()]
+    journals.write_text("issn,field\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = read_wos(shared_files(), field_scheme="esi", esi_journals=journals)
+
+    # Independently, from the raw lines: a record is matched when its SN or EI, without
+    # hyphens and spaces, is one of the three.
+    expected, by_column = {}, Counter()
+    for path in shared_files():
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+        header = lines[0].rstrip("\r").split("\t")
+        for line in lines[1:]:
+            if not line.strip():
+                continue
+            record = dict(zip(header, line.rstrip("\r").split("\t"), strict=False))
+            for column in ("SN", "EI"):
+                issn = record[column].replace("-", "").replace(" ", "").upper()
+                if issn in mapping:
+                    expected[record["UT"]] = mapping[issn]
+                    by_column[column] += 1
+                    break
+    # awk over SN/EI: IEEE ACCESS 74 (SN), IEEE SENSORS JOURNAL 48 (SN), SENSORS 17 (SN) +
+    # 158 (EI) = 297 records
+    assert (len(expected), by_column["SN"], by_column["EI"]) == (297, 139, 158)
+
+    fields = dict(result.papers.select("paper_id", "field").iter_rows())
+    assert {ut: field for ut, field in fields.items() if field is not None} == expected
+    assignment = result.report.field_assignment
+    assert assignment["matched_by"] == {"SN": 139, "EI": 158, "SO": 0}
+    assert assignment["unassigned"] == {"unmatched": 3054 - 297, "multidisciplinary": 0}
+    assert sum(assignment["unmatched_journals"].values()) == 3054 - 297
+    assert "SENSORS" not in assignment["unmatched_journals"]
+    # the first WC category, by contrast, gives the three journals' papers other fields
+    wc_first = dict(shared_result.papers.select("paper_id", "field").iter_rows())
+    assert {wc_first[ut] for ut, field in expected.items() if field == "Field C"} == {
+        "Chemistry, Analytical"
+    }

@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -64,9 +64,15 @@ class ImportReport:
     duplicates_dropped: int
     skipped_no_year: list[str]
     unmapped_countries: dict[str, int]
+    # how `field` was assigned (scheme, mapping file and its sha256, papers left without one),
+    # from importers that offer a choice; left out of the report when None
+    field_assignment: dict | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if data["field_assignment"] is None:
+            del data["field_assignment"]
+        return data
 
 
 @dataclass
@@ -74,6 +80,7 @@ class ImportResult:
     papers: pl.DataFrame
     affiliations: pl.DataFrame
     report: ImportReport
+    papers_metadata: dict[str, str] = field(default_factory=dict)  # Parquet key-value metadata
 
 
 def assemble(
@@ -85,9 +92,11 @@ def assemble(
     skipped_no_year: list[str],
     papers: list[tuple],
     affiliations: list[tuple],
+    field_assignment: dict | None = None,
+    papers_metadata: dict[str, str] | None = None,
 ) -> ImportResult:
     """Typed, sorted tables plus the report; rows are tuples in schema order (papers without
-    `source`)."""
+    `source`). `papers_metadata` goes into papers.parquet as key-value metadata."""
     paper_frame = pl.DataFrame(
         [(*row, source) for row in papers], schema=PAPERS_SCHEMA, orient="row"
     ).sort("paper_id")
@@ -106,8 +115,9 @@ def assemble(
         duplicates_dropped=duplicates_dropped,
         skipped_no_year=skipped_no_year,
         unmapped_countries=dict(sorted(unmapped.items())),
+        field_assignment=field_assignment,
     )
-    return ImportResult(paper_frame, affiliation_frame, report)
+    return ImportResult(paper_frame, affiliation_frame, report, dict(papers_metadata or {}))
 
 
 FLOWS_SCHEMA = {
@@ -165,17 +175,24 @@ def write_import(result: ImportResult, out_dir: Path) -> dict:
     failed write never leaves a half-written file there. Returns {file name: sha256}.
     """
     frames = {"papers.parquet": result.papers, "affiliations.parquet": result.affiliations}
-    return write_files(frames, result.report.to_dict(), out_dir)
+    metadata = {"papers.parquet": result.papers_metadata}
+    return write_files(frames, result.report.to_dict(), out_dir, metadata)
 
 
-def write_files(frames: dict[str, pl.DataFrame], report_data: dict, out_dir: Path) -> dict:
-    """Parquet files and import_report.json, written beside `out_dir` and renamed into it."""
+def write_files(
+    frames: dict[str, pl.DataFrame],
+    report_data: dict,
+    out_dir: Path,
+    metadata: dict[str, dict[str, str]] | None = None,
+) -> dict:
+    """Parquet files (with `metadata[name]` as key-value metadata) and import_report.json,
+    written beside `out_dir` and renamed into it."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         for name, frame in frames.items():
-            frame.write_parquet(staging / name)
+            frame.write_parquet(staging / name, metadata=(metadata or {}).get(name) or None)
         report = json.dumps(report_data, indent=2, ensure_ascii=False) + "\n"
         (staging / "import_report.json").write_text(report, encoding="utf-8")
         hashes = {path.name: _sha256(path) for path in sorted(staging.iterdir())}

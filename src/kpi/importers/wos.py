@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kpi.errors import UsageError
 from kpi.importers.countries import country_from_wos
+from kpi.importers.esi_journals import JournalFields, is_multidisciplinary, read_journal_fields
 from kpi.importers.output import ImportResult, KpiImportError, assemble
 
 TAG = re.compile(r"^[A-Z][A-Z0-9]$")
@@ -46,14 +49,20 @@ REQUIRED_TAGS = {
     "DT": "document type: no paper would pass the document-type filter",
     "C1": "addresses: no paper would have a country",
 }
+# field schemes: the first WoS category in WC (alphabetical, so arbitrary), or the ESI field of
+# the journal, which NISTEP's Top10% figures normalise within
+FIELD_SCHEMES = ("wc-first", "esi")
+# the columns that name a record's journal; under `esi` an export needs at least one of them
+JOURNAL_TAGS = {"SN": "ISSN", "EI": "eISSN", "SO": "source title"}
 
 
 def _fields(line: str) -> list[str]:
     return line.rstrip("\r").split("\t")
 
 
-def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_table(path: Path, *, journal_tags: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, {tag: value}) per record; every row must have the header's width.
+    With `journal_tags` the header must have one of SN, EI, SO.
 
     Quote characters are ordinary text here: WoS never quotes fields, and titles, funding
     texts and abstracts contain literal `"` that a CSV reader would treat as quoting.
@@ -79,6 +88,13 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     for tag, why in REQUIRED_TAGS.items():
         if tag not in header:
             raise KpiImportError(path, f"no {tag} column ({why}): re-export full records", row=1)
+    if journal_tags and not set(JOURNAL_TAGS) & set(header):
+        raise KpiImportError(
+            path,
+            "no SN, EI or SO column (ISSN, eISSN, source title): no paper could be matched to "
+            "the ESI journal list: re-export full records",
+            row=1,
+        )
     width = len(header)
     for number, line in enumerate(lines[1:], start=2):
         fields = _fields(line)
@@ -183,24 +199,104 @@ def _citations(record: dict[str, str]) -> int:
     return int(cited)
 
 
-def read_wos(files: Sequence[Path], *, hk_macau_as_china: bool = False) -> ImportResult:
+class EsiFields:
+    """field = the ESI field of the record's journal, counting the records left without one."""
+
+    def __init__(self, journals: JournalFields):
+        self.journals = journals
+        self.matched_by: Counter[str] = Counter({tag: 0 for tag in JOURNAL_TAGS})
+        self.unassigned: Counter[str] = Counter({"unmatched": 0, "multidisciplinary": 0})
+        self.unmatched_journals: Counter[str] = Counter()
+        self.first_unmatched: tuple | None = None
+
+    def field(self, path: Path, line: int, paper_id: str, record: dict[str, str]) -> str | None:
+        sn, ei, so = (record.get(tag, "").strip() for tag in JOURNAL_TAGS)
+        found, column = self.journals.lookup({"SN": sn, "EI": ei}, {"SO": so})
+        if found is None:
+            self.unassigned["unmatched"] += 1
+            self.unmatched_journals[so] += 1
+            if self.first_unmatched is None:
+                self.first_unmatched = (path, line, paper_id, sn, ei, so)
+            return None
+        self.matched_by[column] += 1
+        # ESI files a Multidisciplinary journal's papers under the field of their references,
+        # which an export does not carry: leave them unclassified rather than guess
+        if is_multidisciplinary(found):
+            self.unassigned["multidisciplinary"] += 1
+            return None
+        return found
+
+    def unmatched_error(self) -> KpiImportError:
+        path, line, paper_id, sn, ei, so = self.first_unmatched
+        return KpiImportError(
+            path,
+            f"{paper_id}: journal not in the journal list {self.journals.path} "
+            f"(SN {sn!r}, EI {ei!r}, SO {so!r}); {self.unassigned['unmatched']} paper(s) in "
+            "all have a journal not in it",
+            row=line,
+        )
+
+    def report(self) -> dict:
+        return {
+            "scheme": "esi",
+            "journal_list": self.journals.path,
+            "journal_list_sha256": self.journals.sha256,
+            "journal_list_rows": self.journals.rows,
+            "journal_list_ambiguous_titles": len(self.journals.ambiguous_titles),
+            "matched_by": dict(self.matched_by),
+            "unassigned": dict(self.unassigned),
+            "unmatched_journals": dict(sorted(self.unmatched_journals.items())),
+        }
+
+    def parquet_metadata(self) -> dict[str, str]:
+        # the file name only: the same list read from another directory gives the same bytes
+        return {
+            "kpi.field_scheme": "esi",
+            "kpi.field_journal_list": Path(self.journals.path).name,
+            "kpi.field_journal_list_sha256": self.journals.sha256,
+        }
+
+
+def read_wos(
+    files: Sequence[Path],
+    *,
+    hk_macau_as_china: bool = False,
+    field_scheme: str = "wc-first",
+    esi_journals: Path | None = None,
+    strict_journals: bool = False,
+) -> ImportResult:
     """Papers and affiliations from WoS tab-delimited exports.
 
     - paper_id = UT; a UT seen before (in any file) is dropped and counted.
     - pub_year = PY, else the year of EA (early access); with neither the record is skipped
       and its UT listed in `skipped_no_year`.
     - doc_type = `article` if DT lists Article, else `review` if it lists Review, else the
-      first DT entry, lower-cased. field = first WC category (null when empty).
+      first DT entry, lower-cased.
+    - field, by `field_scheme`: `wc-first` = the first WC category (null when empty); `esi` =
+      the field `esi_journals` (Clarivate's ESI journal list, or an issn/source -> field
+      table) gives the journal: SN, else EI, against the list's ISSNs and eISSNs, else SO
+      against its full titles (case-insensitive). A journal not in the list, or in ESI's
+      Multidisciplinary field, gives null; both are counted in `field_assignment`, and with
+      `strict_journals` a journal not in the list is an error.
     - citations = TC. An export without a TC column, an empty or a non-numeric TC is an error.
     - affiliations from C1, see `affiliation_rows`; `hk_macau_as_china` files Hong Kong and
       Macau under CHN.
     Errors name the file, the line (header = 1), the column and the value.
     """
+    if field_scheme not in FIELD_SCHEMES:
+        raise UsageError(f"field scheme must be one of {', '.join(FIELD_SCHEMES)}")
+    esi = None
+    if field_scheme == "esi":
+        if esi_journals is None:
+            raise UsageError("field scheme esi needs an ESI journal list (--esi-journals FILE)")
+        esi = EsiFields(read_journal_fields(esi_journals))
+    elif esi_journals is not None:
+        raise UsageError("an ESI journal list is only used with field scheme esi")
     seen: set[str] = set()
     papers, affiliations, skipped = [], [], []
     records = duplicates = 0
     for path in map(Path, files):
-        for line, record in read_table(path):
+        for line, record in read_table(path, journal_tags=esi is not None):
             records += 1
             paper_id = record["UT"].strip()
             if not paper_id:
@@ -214,8 +310,11 @@ def read_wos(files: Sequence[Path], *, hk_macau_as_china: bool = False) -> Impor
                 if year is None:
                     skipped.append(paper_id)
                     continue
-                categories = [c.strip() for c in record.get("WC", "").split(";") if c.strip()]
-                field = categories[0] if categories else None
+                if esi is not None:
+                    field = esi.field(path, line, paper_id, record)
+                else:
+                    categories = [c.strip() for c in record.get("WC", "").split(";") if c.strip()]
+                    field = categories[0] if categories else None
                 papers.append((paper_id, year, field, _doc_type(record), _citations(record)))
             except BadField as exc:
                 raise KpiImportError(
@@ -227,6 +326,8 @@ def read_wos(files: Sequence[Path], *, hk_macau_as_china: bool = False) -> Impor
             except ValueError as exc:
                 raise KpiImportError(path, str(exc), row=line, column="C1", value=c1) from exc
             affiliations.extend(rows)
+    if esi is not None and strict_journals and esi.first_unmatched:
+        raise esi.unmatched_error()
     return assemble(
         "wos",
         [str(path) for path in files],
@@ -235,4 +336,6 @@ def read_wos(files: Sequence[Path], *, hk_macau_as_china: bool = False) -> Impor
         skipped_no_year=skipped,
         papers=papers,
         affiliations=affiliations,
+        field_assignment=esi.report() if esi else {"scheme": "wc-first"},
+        papers_metadata=esi.parquet_metadata() if esi else {"kpi.field_scheme": "wc-first"},
     )
