@@ -385,15 +385,6 @@ def test_overflowing_arithmetic_leaves_the_value_empty():
     strict_json(steep)
 
 
-def test_a_non_finite_target_definition_is_an_error():
-    endless = make(target={"value": float("inf"), "period": 2030})
-    with pytest.raises(DefinitionError, match=r"target 't': field target.value: inf"):
-        evaluate(endless, series((2020, 1), (2021, 2)))
-    kept = make(direction="maintain", baseline={"period": 2020, "value": float("nan")})
-    with pytest.raises(DefinitionError, match=r"field baseline.value: nan"):
-        evaluate(kept, series((2020, 1), (2021, 2)))
-
-
 FLOOR = make(kind="floor", direction="maintain", target={"value": 50, "periods": [2023, None]})
 
 

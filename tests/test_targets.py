@@ -332,6 +332,44 @@ def test_an_impossible_date_is_a_yaml_error_at_its_line(tmp_path):
     )
 
 
+def test_an_unquoted_norway_in_a_filter_stays_the_country_code(tmp_path):
+    # YAML 1.1 (PyYAML's) reads NO as false: the filter would ask for country = false
+    write(tmp_path, "doc.yaml", MEASURED.replace("term: mid_long}", "term: mid_long, country: NO}"))
+    (target,) = load_targets(tmp_path)
+    assert target.indicator.where == {"direction": "dispatch", "term": "mid_long", "country": "NO"}
+
+
+def test_plain_values_are_read_as_yaml_1_2_not_1_1(tmp_path):
+    # 1.1 has yes/on/off as booleans, 1:30 as 90 (base 60), 010 as octal 8, 1_000 as 1000 and
+    # 1e3 as text; in 1.2 only true/false are booleans, 010 is ten and 0o17 is octal 15
+    written = {"a": "yes", "b": "on", "c": "off", "d": "y", "e": "1:30", "f": "010", "g": "0o17",
+               "h": "0x1F", "i": "1_000", "j": "1e3", "k": "true", "l": "False"}  # fmt: skip
+    filters = ", ".join(f"{column}: {value}" for column, value in written.items())
+    write(tmp_path, "doc.yaml", MEASURED.replace("term: mid_long}", f"term: mid_long, {filters}}}"))
+    (target,) = load_targets(tmp_path)
+    read = {k: v for k, v in target.indicator.where.items() if k in written}
+    expected = {"a": "yes", "b": "on", "c": "off", "d": "y", "e": "1:30", "f": 10, "g": 15,
+                "h": 31, "i": "1_000", "j": 1000.0, "k": True, "l": False}  # fmt: skip
+    assert read == expected
+    assert [type(v) for v in read.values()] == [type(v) for v in expected.values()]
+
+
+def test_a_non_finite_target_or_baseline_value_is_reported_with_the_other_problems(tmp_path):
+    # YAML's .inf and .nan are numbers, but no progress towards them can be measured
+    endless = GOOD.replace("value: 150", "value: .inf")
+    unknown = GOOD.replace("demo-level", "unknown-start").replace("value: 100", "value: .nan")
+    untitled = GOOD.replace("demo-level", "untitled").replace("  title_en: Example\n", "")
+    path = write(tmp_path, "doc.yaml", endless + unknown + untitled)
+    with pytest.raises(DefinitionError) as err:
+        load_targets(tmp_path)
+    assert str(err.value).splitlines() == [
+        "3 problems in the target definitions:",
+        f"  {path}: target 'demo-level': field target.value: Input should be a finite number",
+        f"  {path}: target 'unknown-start': field baseline.value: Input should be a finite number",
+        f"  {path}: target 'untitled': field title_en: Field required",
+    ]
+
+
 def test_every_invalid_target_of_every_file_is_reported_at_once(tmp_path, marts):
     # the reviewer's tgH: t1 contradicts itself, t2 lacks title_en and has kind `leve`
     t1 = GOOD.replace("demo-level", "t1").replace("value: 150", "value: 50")

@@ -137,6 +137,59 @@ def test_unknown_check_name_is_rejected():
         Contract.model_validate({**CONTRACT, "columns": {"x": bad}})
 
 
+NORDIC = """\
+dataset: nordic
+title: {ja: 北欧, en: Nordic}
+columns:
+  country: {type: str, checks: {isin: [NO, SE]}, description: {ja: 国, en: Country (ISO alpha-2)}}
+"""
+
+
+def write_nordic(directory, text: str = NORDIC):
+    path = directory / "nordic.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_unquoted_norway_in_a_contract_is_the_country_code(tmp_path):
+    # YAML 1.1 (PyYAML's) reads NO as false: the rule would have allowed False and SE
+    nordic = load_contract(write_nordic(tmp_path))
+    assert nordic.columns["country"].checks == {"isin": ["NO", "SE"]}
+    frame = strings(country=["NO", "SE", "DK"])
+    _, report = validate_frames({"nordic": (frame, "nordic.csv")}, {"nordic": nordic})
+    assert [(f.row, f.column, f.check, f.value) for f in report.failures] == [
+        (3, "country", "isin(['NO', 'SE'])", "DK")
+    ]
+
+
+def test_a_check_value_of_the_wrong_type_names_the_file_and_field(tmp_path):
+    path = write_nordic(tmp_path, NORDIC.replace("[NO, SE]", "[false, SE]"))
+    with pytest.raises(DefinitionError) as err:
+        load_contract(path)
+    message = str(err.value)
+    assert str(path) in message and "columns.country" in message
+    assert "checks.isin: false is not text (the column is str; quote it)" in message
+    year = {"type": "int32", "checks": {"ge": True, "in_range": [0]},
+            "description": {"ja": "年", "en": "Year"}}  # fmt: skip
+    with pytest.raises(ValueError, match="checks.ge: true is not a number") as err:
+        Contract.model_validate({**CONTRACT, "columns": {"year": year}})
+    assert "checks.in_range: [0] is not a list of two values [low, high]" in str(err.value)
+
+
+def test_an_impossible_date_in_a_contract_is_a_yaml_error_at_its_line(tmp_path):
+    joined = (
+        "  joined: {type: date, checks: {ge: 1995-02-30}, description: {ja: 加盟, en: Joined}}\n"
+    )
+    path = write_nordic(tmp_path, NORDIC + joined)
+    with pytest.raises(DefinitionError) as err:
+        load_contract(path)
+    message = " ".join(str(err.value).split())
+    assert message.startswith(f"invalid contract {path}: ")
+    assert "invalid date '1995-02-30' (day is out of range for month)" in message
+    # the date follows "  joined: " (10 characters), "{type: date, " (13), "checks: " (8), "{ge: " (5)
+    assert "line 5, column 37" in message
+
+
 def test_shipped_contracts_load(repo):
     inputs = load_contracts(repo / "schemas")
     assert "exchange" in inputs and "exchange_trips" in inputs

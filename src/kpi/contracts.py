@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -10,6 +13,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kpi import yaml12
 from kpi.errors import DefinitionError
 
 ColumnType = Literal["int32", "int64", "float64", "str", "bool", "date"]
@@ -24,6 +28,66 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
 }
 CHECK_NAMES = {"ge", "gt", "le", "lt", "isin", "str_matches", "str_length_max", "in_range"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_date(value: Any) -> bool:
+    """A date, or text DuckDB and polars read as one (YYYY-MM-DD, a day that exists)."""
+    if isinstance(value, date):
+        return True
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+# what a check's value (a bound, an allowed value) must be for a column of each type, and a
+# hint: a YAML `NO` read as false, or `010` as a number, would otherwise change the rule silently
+_CHECK_VALUES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
+    "int32": (_is_number, "a number", ""),
+    "int64": (_is_number, "a number", ""),
+    "float64": (_is_number, "a number", ""),
+    "str": (lambda v: isinstance(v, str), "text", "; quote it"),
+    "bool": (lambda v: isinstance(v, bool), "true or false", ""),
+    "date": (is_date, "a date", "; write YYYY-MM-DD"),
+}
+
+
+def yaml_text(value: Any) -> str:
+    """A definition's value as YAML writes it (quotes mark text), for messages."""
+    if isinstance(value, bool) or value is None:
+        return "null" if value is None else str(value).lower()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _check_problems(check: str, arg: Any, column_type: str) -> list[str]:
+    """`checks.<check>: <problem>` for each value of the check that cannot mean what it says."""
+    if check == "str_matches":
+        return [] if isinstance(arg, str) else [f"checks.{check}: {yaml_text(arg)} is not text"]
+    if check == "str_length_max":
+        fine = isinstance(arg, int) and not isinstance(arg, bool) and arg >= 0
+        return [] if fine else [f"checks.{check}: {yaml_text(arg)} is not a whole number >= 0"]
+    if check in ("isin", "in_range"):
+        pair = check == "in_range"
+        if not isinstance(arg, list) or (pair and len(arg) != 2):
+            shape = "a list of two values [low, high]" if pair else "a list of values"
+            return [f"checks.{check}: {yaml_text(arg)} is not {shape}"]
+        values = arg
+    else:
+        values = [arg]
+    fits, expected, hint = _CHECK_VALUES[column_type]
+    return [
+        f"checks.{check}: {yaml_text(v)} is not {expected} (the column is {column_type}{hint})"
+        for v in values
+        if not fits(v)
+    ]
 
 
 class _Strict(BaseModel):
@@ -50,6 +114,13 @@ class ColumnContract(_Strict):
         unknown = set(self.checks) - CHECK_NAMES
         if unknown:
             raise ValueError(f"unknown check(s) {sorted(unknown)}; known: {sorted(CHECK_NAMES)}")
+        problems = [
+            problem
+            for check, arg in self.checks.items()
+            for problem in _check_problems(check, arg, self.type)
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
@@ -107,7 +178,7 @@ class Contract(_Strict):
 
 def load_contract(path: Path) -> Contract:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml12.load(path.read_text(encoding="utf-8"))  # `isin: [NO, SE]` is Norway, Sweden
         contract = Contract.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise DefinitionError(f"invalid contract {path}: {exc}") from exc

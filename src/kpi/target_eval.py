@@ -74,8 +74,9 @@ default; the exported status definition states the ones used, see published_cont
 Every status other than achieved and on_track is flagged.
 
 Non-finite numbers never reach the outputs (JSON has no NaN or Infinity): a non-finite observed
-value is left out of the series with a note, a non-finite target or baseline value is a
-DefinitionError, and a figure that overflows a float is left empty with a note.
+value is left out of the series with a note, a non-finite target or baseline value is rejected
+when the targets are loaded (kpi.targets), and a figure that overflows a float is left empty
+with a note.
 """
 
 from __future__ import annotations
@@ -527,7 +528,6 @@ def evaluate(
 ) -> TargetStatus:
     """The status row of one target from its observed series (already as-of filtered)."""
     thresholds = thresholds or Thresholds()
-    _check_finite_definition(target)
     row = _blank(target, series, as_of)
     points = sorted(series.points, key=lambda p: p.period)
     non_finite = [p.period for p in points if not math.isfinite(p.value)]
@@ -558,14 +558,6 @@ def evaluate(
     row.note = "; ".join(notes) or None
     row.flagged = row.status not in GOOD_STATUSES
     return row
-
-
-def _check_finite_definition(target: Target) -> None:
-    base = target.baseline
-    values = {"target.value": target.target.value, "baseline.value": base.value if base else None}
-    for name, value in values.items():
-        if value is not None and not math.isfinite(value):
-            raise DefinitionError(f"target {target.id!r}: field {name}: {value} is not finite")
 
 
 def _clear_non_finite(row: TargetStatus) -> list[str]:

@@ -30,7 +30,6 @@ years. A multi-year window (a 3-year average such as 2021–2023) is identified 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -46,7 +45,8 @@ from pydantic import (
     model_validator,
 )
 
-from kpi.contracts import Contract
+from kpi import yaml12
+from kpi.contracts import Contract, is_date, yaml_text
 from kpi.errors import DefinitionError
 
 Kind = Literal["level", "share", "rank", "cumulative", "floor"]
@@ -89,7 +89,7 @@ class Indicator(_Strict):
 class Baseline(_Strict):
     """The starting point the document states; `period` may be unknown (then only the label)."""
 
-    value: float
+    value: float = Field(allow_inf_nan=False)  # no growth rate starts from .inf or .nan
     period: int | None = Field(None, ge=1900, le=2200)
     label: str | None = Field(None, description="how the document states it, e.g. 2021–2023 avg")
 
@@ -97,7 +97,7 @@ class Baseline(_Strict):
 class Goal(_Strict):
     """The value to reach, with a deadline (`period`) or a window (`periods`)."""
 
-    value: float
+    value: float = Field(allow_inf_nan=False)  # a goal of .inf or .nan cannot be judged
     period: int | None = Field(None, ge=1900, le=2200, description="deadline (level/share/rank)")
     periods: tuple[int, int | None] | None = Field(
         None, description="[first, last] window (cumulative; floor, last may be null)"
@@ -187,23 +187,10 @@ class Target(_Strict):
 _INTEGER_BITS = {"int32": 32, "int64": 64}
 _INTEGER = tuple(_INTEGER_BITS)
 _NUMERIC = (*_INTEGER, "float64")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _is_integer(value: WhereValue) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_date(value: WhereValue) -> bool:
-    if isinstance(value, date):
-        return True
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        return False  # DuckDB casts text to a date only as YYYY-MM-DD
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 # what a `where` value must be to be compared with a column of each contract type, and a hint:
@@ -214,21 +201,14 @@ _WHERE_VALUES: dict[str, tuple[Callable[[WhereValue], bool], str, str]] = {
     "float64": (lambda v: _is_integer(v) or isinstance(v, float), "a number", ""),
     "str": (lambda v: isinstance(v, str), "text", "; quote it"),
     "bool": (lambda v: isinstance(v, bool), "true or false", ""),
-    "date": (_is_date, "a date", "; write YYYY-MM-DD"),
+    "date": (is_date, "a date", "; write YYYY-MM-DD"),
 }
-
-
-def _shown(value: WhereValue) -> str:
-    """A filter value as YAML writes it (quotes mark text)."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _where_problem(column: str, value: WhereValue, column_type: str) -> str | None:
     fits, expected, hint = _WHERE_VALUES[column_type]
     if not fits(value):
-        return f"{_shown(value)} is not {expected} (column {column} is {column_type}{hint})"
+        return f"{yaml_text(value)} is not {expected} (column {column} is {column_type}{hint})"
     bits = _INTEGER_BITS.get(column_type)
     if bits and not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
         return f"{value} is outside the {column_type} range"
@@ -275,21 +255,6 @@ def indicator_problems(indicator: Indicator, marts: Mapping[str, Contract]) -> l
 # --- loading ---------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML, with an impossible date (2024-02-30) a YAML error at its line, not a ValueError."""
-
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"invalid date {node.value!r} ({exc})", node.start_mark
-            ) from exc
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-
-
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     """One line: what is wrong and where (PyYAML's own text spans several lines)."""
     mark = getattr(exc, "problem_mark", None)
@@ -311,7 +276,8 @@ def _problem(error: dict[str, Any]) -> str:
 def _read_list(path: Path) -> list:
     """The file's YAML list of targets (empty for an empty file)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader
+        # YAML 1.2 scalars: `country: NO` is Norway, not false; 2024-02-30 is an error at its line
+        raw = yaml12.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DefinitionError(f"{path}: {_yaml_problem(exc)}") from exc
     except (OSError, UnicodeDecodeError) as exc:
