@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
+from kpi import sql_checks
 from kpi.contracts import Contract
 from kpi.gx_suites import (
     FOREIGN_KEY,
@@ -19,6 +21,7 @@ from kpi.gx_suites import (
     derived_columns,
     expectation_specs,
 )
+from kpi.validation import _column_checks, validate_frames
 
 HEADER = "fiscal_year,direction,term,researchers,institution_type,region,country,source,vintage"
 
@@ -242,3 +245,163 @@ def test_great_expectations_is_imported_lazily(module):
     code = f"import sys, {module}; print('great_expectations' in sys.modules)"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert shown.stdout.strip() == "False", shown.stderr
+
+
+# --- the three engines on contracts the shipped ones do not exercise -------------------------
+
+NAN = float("nan")
+
+
+def user_contract(columns: dict, key: list[str]) -> Contract:
+    described = {n: {**c, "description": {"ja": n, "en": n}} for n, c in columns.items()}
+    return Contract.model_validate(
+        {"dataset": "user", "title": {"ja": "利用者", "en": "User"}, "key": key,
+         "columns": described}
+    )  # fmt: skip
+
+
+def _gx_check(contract: Contract, meta: dict) -> tuple[str | None, str]:
+    """A GX expectation's (column, check) in pandera's names (the key as its columns)."""
+    check, column = meta["check"], meta.get("column")
+    if check.startswith("key: "):
+        return ",".join(contract.key), "multiple_fields_uniqueness"
+    col = contract.columns.get(column)
+    kind = check.split(":")[0]
+    if col is not None and kind in col.checks:
+        labels = dict(zip(col.checks, (c.error for c in _column_checks(col)), strict=True))
+        return column, labels[kind]
+    return column, check
+
+
+def _written(tmp_path: Path, frame: pl.DataFrame) -> Path:
+    path = tmp_path / "user.parquet"
+    frame.write_parquet(path)
+    return path
+
+
+def three_engines(tmp_path: Path, contract: Contract, frame: pl.DataFrame) -> dict[str, set]:
+    """(row, column, check) of every failure, in pandera's check names, from pandera (the
+    frame), DuckDB (the frame as a Parquet file) and Great Expectations (its batch)."""
+    from kpi.gx_suites import gx_context, run_suite
+
+    _, report = validate_frames({"user": (frame, None)}, {"user": contract})
+    path = _written(tmp_path, frame)
+    con = duckdb.connect()
+    present, statistics = sql_checks.parquet_facts(con, path, True)
+    by_duckdb, _ = sql_checks.check_parquet(
+        con, "user", path, contract, "user.parquet", present, frame.height, statistics
+    )
+    shown = [
+        sorted(((f.row, f.column, f.check, f.value, f.severity) for f in found), key=repr)
+        for found in (report.failures, by_duckdb)
+    ]
+    assert shown[0] == shown[1]  # pandera and DuckDB show the same values too
+    _, result = run_suite(gx_context(), contract, batch_frame(contract, frame, {}))
+    by_gx = set()
+    for outcome in result["results"]:
+        if not outcome["success"]:
+            column, check = _gx_check(contract, outcome["expectation_config"]["meta"])
+            rows = outcome["result"].get("unexpected_index_list") or [None]
+            by_gx |= {(None if i is None else i + 1, column, check) for i in rows}
+    return {
+        "pandera": {(f.row, f.column, f.check) for f in report.failures},
+        "duckdb": {(f.row, f.column, f.check) for f in by_duckdb},
+        "gx": by_gx,
+    }
+
+
+@pytest.mark.parametrize(("nullable", "unique"), [(True, False), (True, True), (False, False)])
+def test_two_empty_cells_of_a_one_column_key_are_duplicates_in_all_three_engines(
+    tmp_path, nullable, unique
+):
+    contract = user_contract(
+        {"id": {"type": "str", "nullable": nullable, "unique": unique}, "n": {"type": "int64"}},
+        key=["id"],
+    )
+    frame = pl.DataFrame({"id": [None, "a", None, "b", "a"], "n": [1, 2, 3, 4, 5]})
+    found = three_engines(tmp_path, contract, frame)
+    # by hand: rows 1 and 3 share the empty key, rows 2 and 5 the key "a"; a unique column
+    # skips empty cells (only 2 and 5 break it); a required column's empty cells are missing
+    key = {(r, "id", "multiple_fields_uniqueness") for r in (1, 3, 2, 5)}
+    expected = key | {(r, "id", "unique") for r in (2, 5) if unique}
+    expected |= {(r, "id", "not_nullable") for r in (1, 3) if not nullable}
+    assert found == {"pandera": expected, "duckdb": expected, "gx": expected}
+
+
+def test_nan_is_a_missing_value_that_passes_every_value_check_in_all_three_engines(tmp_path):
+    bounded = {
+        "ge_le": {"ge": 0, "le": 1},
+        "gt_lt": {"gt": 0, "lt": 1},
+        "in_range": {"in_range": [0, 1]},
+        "isin": {"isin": [0.5]},
+    }
+    contract = user_contract(
+        {
+            **{n: {"type": "float64", "nullable": True, "checks": c} for n, c in bounded.items()},
+            "required": {"type": "float64", "checks": {"le": 1}},
+            "n": {"type": "int64"},
+        },
+        key=["n"],
+    )
+    values = [0.5, NAN, None, 2.0, -1.0]  # fine, NaN, empty, too high, too low
+    frame = pl.DataFrame({**{n: values for n in bounded}, "required": values, "n": [1, 2, 3, 4, 5]})
+    found = three_engines(tmp_path, contract, frame)
+    # by hand: NaN (row 2) passes every check as the empty cell (row 3) does, above the upper
+    # bounds as below the lower ones; in the required column both are missing, once each
+    expected = {
+        (4, "ge_le", "less_than_or_equal_to(1)"),
+        (5, "ge_le", "greater_than_or_equal_to(0)"),
+        (4, "gt_lt", "less_than(1)"),
+        (5, "gt_lt", "greater_than(0)"),
+        (4, "in_range", "in_range(0, 1)"),
+        (5, "in_range", "in_range(0, 1)"),
+        (4, "isin", "isin([0.5])"),
+        (5, "isin", "isin([0.5])"),
+        (2, "required", "not_nullable"),
+        (3, "required", "not_nullable"),
+        (4, "required", "less_than_or_equal_to(1)"),
+    }
+    assert found == {"pandera": expected, "duckdb": expected, "gx": expected}
+
+
+@pytest.mark.parametrize("key", [["value"], ["group", "value"]])
+def test_nan_in_a_key_or_unique_column_is_an_empty_cell_in_all_three_engines(tmp_path, key):
+    contract = user_contract(
+        {
+            "group": {"type": "str"},
+            "value": {"type": "float64", "nullable": True},
+            "code": {"type": "float64", "nullable": True, "unique": True},
+        },
+        key=key,
+    )
+    frame = pl.DataFrame(
+        {
+            "group": ["a", "a", "a", "b", "b"],
+            "value": [NAN, None, 1.0, 2.0, 2.0],
+            "code": [NAN, NAN, 1.0, None, 1.0],
+        }
+    )
+    found = three_engines(tmp_path, contract, frame)
+    # by hand: NaN and the empty cell are the same empty key (rows 1, 2), as are rows 4 and 5
+    # (group b, 2.0) in either key; `code` skips its NaN and empty cells: rows 3 and 5 share 1.0
+    column = ",".join(key)
+    expected = {(r, column, "multiple_fields_uniqueness") for r in (1, 2, 4, 5)}
+    expected |= {(3, "code", "unique"), (5, "code", "unique")}
+    assert found == {"pandera": expected, "duckdb": expected, "gx": expected}
+
+
+def test_a_file_sorted_on_a_float_key_still_has_nan_and_empty_as_duplicates(tmp_path):
+    contract = user_contract(
+        {"value": {"type": "float64", "nullable": True}, "n": {"type": "int64"}}, key=["value"]
+    )
+    frame = pl.DataFrame({"value": [1.0, 2.0, NAN, None], "n": [1, 2, 3, 4]})
+    stats = sql_checks.parquet_statistics(duckdb.connect(), _written(tmp_path, frame))
+    assert stats["value"].ordered  # one row group: the file looks sorted on its key
+    # by hand: each row lies above the one before (NaN above every number, the empty cell
+    # last), yet NaN and the empty cell are the same empty key: rows 3 and 4
+    expected = {
+        (3, "value", "multiple_fields_uniqueness"),
+        (4, "value", "multiple_fields_uniqueness"),
+    }
+    found = three_engines(tmp_path, contract, frame)
+    assert found == {"pandera": expected, "duckdb": expected, "gx": expected}

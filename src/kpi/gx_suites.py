@@ -22,9 +22,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from kpi.validation import ValidationReport
 
 # Columns the suites add to each batch, computed from the contract (GX cannot parse a cell
-# as the contract's type, evaluate a SQL row rule, or join to another file on its own).
+# as the contract's type, evaluate a SQL row rule, join to another file, or count two empty
+# cells of one column as duplicates on its own).
 DERIVED = "kpi."
 UNPARSED, ROW_CHECK, FOREIGN_KEY = "kpi.unparsed.", "kpi.row_check.", "kpi.foreign_key."
+EMPTY = "kpi.empty."  # beside a one-column key, which GX then checks as a compound one
 RESULT_FORMAT = {"result_format": "COMPLETE"}
 _BETWEEN = {"ge": ("min_value", False), "gt": ("min_value", True)}
 _BETWEEN |= {"le": ("max_value", False), "lt": ("max_value", True)}
@@ -66,6 +68,8 @@ def derived_columns(contract: Contract) -> list[str]:
     names = [UNPARSED + n for n, c in contract.columns.items() if c.type != "str"]
     names += [ROW_CHECK + rc.name for rc in contract.row_checks]
     names += [FOREIGN_KEY + ",".join(fk.columns) for fk in contract.foreign_keys]
+    if len(contract.key) == 1:
+        names.append(EMPTY + contract.key[0])
     return names
 
 
@@ -147,14 +151,23 @@ def expectation_specs(contract: Contract) -> list[ExpectationSpec]:
     ]
     for name, col in contract.columns.items():
         specs += _column_specs(name, col, contract)
+    # a key compares empty cells as equal, as GX's compound uniqueness does (its one-column
+    # uniqueness skips them, as a unique column does): a one-column key is compared with its
+    # kpi.empty.* column, even where that column is also unique
     check = f"key: {', '.join(contract.key)}"
     if len(contract.key) > 1:
         kwargs = {"column_list": list(contract.key), "ignore_row_if": "never"}
         specs.append(ExpectationSpec("ExpectCompoundColumnsToBeUnique", kwargs, "critical", check))
-    elif contract.key and not contract.columns[contract.key[0]].unique:
+    elif contract.key:
         (column,) = contract.key
+        kwargs = {"column_list": [column, EMPTY + column], "ignore_row_if": "never"}
+        nan = " or NaN" if contract.columns[column].type == "float64" else ""
+        rule = (
+            f"{EMPTY}{column} is true where {column} is empty{nan}: two rows with an empty "
+            f"{column} are duplicates"
+        )
         specs.append(
-            ExpectationSpec("ExpectColumnValuesToBeUnique", {"column": column}, "critical", check)
+            ExpectationSpec("ExpectCompoundColumnsToBeUnique", kwargs, "critical", check, rule=rule)
         )
     for rc in contract.row_checks:
         kwargs = {"column": ROW_CHECK + rc.name, "value_set": [True]}
@@ -286,6 +299,10 @@ def batch_frame(
     for fk in contract.foreign_keys:
         parent = typed_parents.get(fk.ref_dataset)
         columns[FOREIGN_KEY + ",".join(fk.columns)] = _orphan_keys(typed, fk, parent)
+    if len(contract.key) == 1:
+        cell = typed.get_column(contract.key[0])
+        empty = (cell.fill_nan(None) if cell.dtype.is_float() else cell).is_null()
+        columns[EMPTY + contract.key[0]] = empty
     frame = pl.DataFrame([s.alias(n) for n, s in columns.items()], height=raw.height)
     return _to_pandas(frame, contract)
 
@@ -302,7 +319,7 @@ def _to_pandas(frame: pl.DataFrame, contract: Contract) -> pd.DataFrame:
             data[name] = pd.array(series.to_list(), dtype="Int64")
         elif kind == "float64":
             data[name] = pd.array(series.to_list(), dtype="Float64")
-        elif kind == "bool" or name.startswith(ROW_CHECK):
+        elif kind == "bool" or name.startswith((ROW_CHECK, EMPTY)):
             data[name] = pd.array(series.to_list(), dtype="boolean")
         else:  # text and dates as Python objects, compared as such by GX
             data[name] = pd.Series(series.to_list(), dtype=object)

@@ -269,6 +269,10 @@ def _column_rules(name: str, col: ColumnContract, stored_as_type: bool) -> list[
     labels = [check.error for check in _column_checks(col)]
     for (kind, arg), label in zip(col.checks.items(), labels, strict=True):
         fails = _violation(kind, arg, typed)
+        if col.type == "float64":
+            # NaN is a missing value (as for not_nullable): it passes value checks as an empty
+            # cell does; DuckDB orders it above every number, which would break `le` alone
+            fails = f"(not isnan({typed}) and {fails})"
         rules.append(_Rule(name, label, fails, f"{typed}::VARCHAR", col.severity, kind, arg))
     return rules
 
@@ -456,9 +460,10 @@ def _uniqueness_failures(
     """Every row of a duplicated value (unique column) or key, as pandera reports them.
 
     A unique column skips empty cells (an optional id may be empty in many rows); a key compares
-    empty cells as equal. A one-column key that is also a unique column is grouped once. Where
-    the statistics say the file looks sorted on the key, one pass over its rows in order
-    first: values that strictly increase are all distinct, with no group-by at all.
+    empty cells as equal; NaN in a float column is an empty cell. A one-column key that is also
+    a unique column is grouped once. Where the statistics say the file looks sorted on the key,
+    one pass over its rows in order first: values that strictly increase are all distinct, with
+    no group-by at all.
     """
     # columns grouped -> reports: (column, check, value, whether empty keys are reported)
     groups: dict[tuple[str, ...], list[tuple[str, str, str, bool]]] = {}
@@ -474,23 +479,26 @@ def _uniqueness_failures(
             True,
         )
         groups.setdefault(tuple(contract.key), []).append(key_report)
+    cell = {n: _compared(n, c) for n, c in contract.columns.items()}
+    floats = {n for n, c in contract.columns.items() if c.type == "float64"}
     failures = []
     for columns, reports in groups.items():
         with_empty = any(empty for *_, empty in reports)
-        where = "" if with_empty else f"where {quote(columns[0])} is not null"
+        where = "" if with_empty else f"where {cell[columns[0]]} is not null"
         hint = statistics.get(columns[0])
-        if hint and hint.ordered:
+        # NaN sorts above every number, not with the empty cells it equals: a group-by decides
+        if hint and hint.ordered and not floats & set(columns):
             # a column the statistics show has no empty cell needs no is-null component
             full = {c for c in columns if c in statistics and statistics[c].null_count == 0}
             if _strictly_increasing(con, relation, columns, where, full):
                 continue
-        keys = ", ".join(f"{quote(c)} as {quote('dup:' + c)}" for c in columns)
+        keys = ", ".join(f"{cell[c]} as {quote('dup:' + c)}" for c in columns)
         duplicated = f"select {keys} from {relation} {where} group by all having count(*) > 1"
         if not con.execute(f"select count(*) from ({duplicated})").fetchall()[0][0]:
             continue
-        on = " and ".join(f"{quote(c)} is not distinct from {quote('dup:' + c)}" for c in columns)
+        on = " and ".join(f"{cell[c]} is not distinct from {quote('dup:' + c)}" for c in columns)
         for column, check, value, empty in reports:
-            keep = "" if empty else f"where {quote(columns[0])} is not null"
+            keep = "" if empty else f"where {cell[columns[0]]} is not null"
             query = (
                 f"select {ROW}, {value} from {relation} join ({duplicated}) on {on} "
                 f"{keep} order by {ROW}"
@@ -500,6 +508,13 @@ def _uniqueness_failures(
                 for row, value_text in con.execute(query).fetchall()
             ]
     return failures
+
+
+def _compared(name: str, col: ColumnContract) -> str:
+    """A column as a key or unique column compares it: NaN in a float column is an empty cell."""
+    if col.type == "float64":
+        return f"(case when isnan({quote(name)}) then null else {quote(name)} end)"
+    return quote(name)
 
 
 def _strictly_increasing(

@@ -119,7 +119,21 @@ def _column_checks(col: ColumnContract) -> list[pa.Check]:
             built.append(pa.Check.in_range(arg[0], arg[1]))
         else:
             built.append(getattr(pa.Check, name)(arg))
+    if col.type == "float64":
+        return [_nan_as_empty(check) for check in built]
     return built
+
+
+def _nan_as_empty(check: pa.Check) -> pa.Check:
+    """The same check, with NaN read as an empty cell: pandera's nullability counts NaN as
+    missing, so it passes value checks as an empty cell does (polars orders NaN above every
+    number, which alone would break `le` but never `ge`)."""
+
+    def holds(data: pa.PolarsData) -> pl.LazyFrame:
+        emptied = data.lazyframe.with_columns(pl.col(data.key).fill_nan(None))
+        return check(emptied, data.key).check_output
+
+    return pa.Check(holds, name=check.name, error=check.error)
 
 
 def _row_check(expr: str, name: str) -> pa.Check:
@@ -129,13 +143,30 @@ def _row_check(expr: str, name: str) -> pa.Check:
     return pa.Check(holds, name=name)
 
 
-def _unique_when_present(name: str) -> pa.Check:
+def _cells(columns: list[str], contract: Contract) -> list[pl.Expr]:
+    """The columns as the uniqueness checks compare them: NaN is an empty cell (missing)."""
+    return [
+        pl.col(c).fill_nan(None) if contract.columns[c].type == "float64" else pl.col(c)
+        for c in columns
+    ]
+
+
+def _unique_when_present(name: str, contract: Contract) -> pa.Check:
     # pandera's unique=True counts two empty cells as duplicates; an optional id may be empty
     def holds(data: pa.PolarsData) -> pl.LazyFrame:
-        column = pl.col(data.key)
+        (column,) = _cells([data.key], contract)
         return data.lazyframe.select((~column.is_duplicated() | column.is_null()).alias(name))
 
     return pa.Check(holds, name="unique")
+
+
+def _key_unique(contract: Contract) -> pa.Check:
+    # pandera's own unique=[...] check and its name, but with NaN equal to an empty cell
+    def holds(data: pa.PolarsData) -> pl.LazyFrame:
+        key = pl.struct(_cells(contract.key, contract))
+        return data.lazyframe.select((~key.is_duplicated()).alias("key"))
+
+    return pa.Check(holds, name="multiple_fields_uniqueness")
 
 
 def pandera_schema(
@@ -145,15 +176,15 @@ def pandera_schema(
 
     A key is checked unless one of its required columns is missing from the file: that is
     reported once, not as every row being a duplicate (a missing nullable one is empty). Rows
-    of a composite key compare empty breakdown cells as equal (two national totals for one year
-    are duplicates).
+    of a key compare empty cells as equal (two national totals for one year are duplicates), a
+    unique column skips them, and in a float column NaN is an empty cell.
     """
     critical = severity == "critical"
     columns = {}
     for name, col in contract.columns.items():
         checks = _column_checks(col) if col.severity == severity else []
         if col.unique and critical and name not in absent:
-            checks.append(_unique_when_present(name))
+            checks.append(_unique_when_present(name, contract))
         columns[name] = pa.Column(
             POLARS_TYPES[col.type], checks=checks, nullable=col.nullable or not critical
         )
@@ -163,14 +194,9 @@ def pandera_schema(
     # an absent required key column is reported once (column_present); an absent nullable one
     # is empty in every row, and the key still holds on the other columns
     required_key = set(contract.key) & set(contract.required_columns())
-    check_key = critical and contract.key and not absent & required_key
-    return pa.DataFrameSchema(
-        columns,
-        checks=row_checks,
-        unique=contract.key if check_key else None,
-        strict=True,
-        name=contract.dataset,
-    )
+    if critical and contract.key and not absent & required_key:
+        row_checks.append(_key_unique(contract))
+    return pa.DataFrameSchema(columns, checks=row_checks, strict=True, name=contract.dataset)
 
 
 def count_checks(contract: Contract) -> int:
