@@ -30,7 +30,9 @@ def test_every_numeric_mart_column_but_periods_has_a_bilingual_definition():
         for name, column in mart.columns.items()
         if column.type in NUMERIC
         and not _is_calendar(column.unit or "")
-        and not (column.definition and column.definition.ja.strip() and column.definition.en.strip())
+        and not (
+            column.definition and column.definition.ja.strip() and column.definition.en.strip()
+        )
     ]
     assert missing == []
 
