@@ -227,3 +227,22 @@ def test_every_anchor_is_unique_and_every_link_finds_its_anchor(tmp_path):
     links = set(re.findall(r'href="#([^"]+)"', page))
     assert links and links <= set(ids), links - set(ids)
     assert 'id="mart-contract-author_flows_published"' in page
+
+
+def test_targets_section_states_the_as_of_date_or_its_absence(tmp_path):
+    nowhere = {"sql": str(tmp_path / "nowhere"), "schemas": str(tmp_path / "nowhere")}
+    record = {
+        "status": "success",
+        "targets": {"as_of": "2025-06-30", "evaluated": 6, "not_yet_adopted": ["plan7-a"]},
+        "config": {**nowhere, "target_eval": {"as_of": "2025-06-30"}},
+    }
+    text = html.unescape(render(record, tmp_path))
+    section = text[text.index('<section id="targets">') :]
+    assert "targets evaluated as known on 2025-06-30; indicator tables are not filtered" in section
+    assert "2025-06-30 時点" in section and "Not yet adopted on that date" in section
+    assert "plan7-a" in section
+    record["targets"]["as_of"] = record["config"]["target_eval"]["as_of"] = None
+    text = html.unescape(render(record, tmp_path))
+    section = text[text.index('<section id="targets">') :]
+    assert "targets use every observation available" in section
+    assert "known on" not in section and "Not yet adopted" not in section

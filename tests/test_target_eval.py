@@ -671,3 +671,10 @@ def test_a_falling_series_without_baseline_is_flagged_in_the_run(default_data_co
     assert (row.status, row.flagged, row.progress_ratio) == ("moving_away", True, None)
     assert (row.latest_value, row.expected_value, row.gap_to_target) == (120, 200, 80)
     json.dumps(checked.frame().to_dicts(), allow_nan=False, default=str)
+
+
+def test_the_row_says_whether_its_periods_are_fiscal_years():
+    # reports label a fiscal-year target's periods FY2024 from this column, not from targets/
+    assert evaluate(LEVEL, series((2021, 110))).period_type == "calendar_year"
+    fiscal = make(period_type="fiscal_year", target={"value": 2, "period": 2030})
+    assert evaluate(fiscal, series((2021, 1))).period_type == "fiscal_year"

@@ -181,11 +181,10 @@ def _targets_verdict(summary: dict | None, fail_on_gap: bool, quiet: bool = Fals
             raise typer.Exit(3)
 
 
-def _num(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "–"
-    whole = abs(value) >= 100 or float(value).is_integer()
-    return f"{value:,.0f}" if whole else f"{value:,.{digits}f}"
+def _num(value: float | None) -> str:
+    from kpi.formatting import number  # the reports' rule: 0.24499999999999744 reads 0.245
+
+    return number(value)
 
 
 def _goal(row: dict) -> str:
@@ -204,7 +203,7 @@ def _target_cells(row: dict) -> list[str]:
     latest = _num(row["cumulative_value"] if cumulative else row["latest_value"])
     if row["latest_period"] is not None:
         latest += f" ({row['latest_period']})"
-    gap = "–" if row["gap"] is None else f"{_num(row['gap'])} ({_num(row['gap_pct'], 1)}%)"
+    gap = "–" if row["gap"] is None else f"{_num(row['gap'])} ({_num(row['gap_pct'])}%)"
     projection = row["projected_value"]
     if projection is not None:
         projection = f"{_num(projection)} ({row['projected_period']})"

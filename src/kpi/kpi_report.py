@@ -13,7 +13,13 @@ import pyarrow.parquet as pq
 
 from kpi import svg_charts as charts
 from kpi.export import read_metadata
-from kpi.report import synthetic_markers, template_environment
+from kpi.formatting import number, percent, period, span, unit_suffix, with_unit
+from kpi.report import (
+    as_of_statement,
+    in_fiscal_years,
+    synthetic_markers,
+    template_environment,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kpi.pipeline import Validated
@@ -61,6 +67,19 @@ class Mart:
         col = self.columns.get(column, {})
         return f"{col.get('label_ja') or column} / {col.get('label_en') or column}"
 
+    def unit(self, column: str) -> str:
+        """The column's unit in its contract, else the table's."""
+        return self.columns.get(column, {}).get("unit") or self.meta.get("kpi.unit", "")
+
+    def heading(self, column: str) -> str:
+        """The label with the unit, unless the label already names it: `流入数 / Inflow
+        (researchers)`, `研究者数（延べ人数） / Researchers (trips)`."""
+        label, unit = self.label(column), self.unit(column)
+        return label if unit and unit.lower() in label.lower() else label + unit_suffix(unit)
+
+    def is_fiscal(self, column: str) -> bool:
+        return self.columns.get(column, {}).get("unit") == "fiscal year"
+
     def definition(self, column: str) -> str:
         col = self.columns.get(column, {})
         parts = [col.get("definition_ja"), col.get("definition_en")]
@@ -96,6 +115,8 @@ def load_marts(run_dir: Path) -> dict[str, Mart]:
 def exchange_section(mart: Mart) -> dict:
     """Dispatch and acceptance per fiscal year: short and mid/long on separate panels."""
     frame = mart.frame
+    fiscal = mart.is_fiscal("fiscal_year")
+    axis = mart.heading("researchers").replace(" / ", " ")
     panels = []
     for term, (term_ja, term_en) in TERMS.items():
         rows = frame.filter(pl.col("term") == term).sort("fiscal_year")
@@ -116,14 +137,20 @@ def exchange_section(mart: Mart) -> dict:
         )
         markers = [
             charts.Marker(
-                year, f"FY{year}" + ("" if len(dirs) > 1 else f" {DIRECTIONS[dirs[0]][0]}")
+                year,
+                period(year, fiscal, short=True)
+                + ("" if len(dirs) > 1 else f" {DIRECTIONS[dirs[0]][0]}"),
             )
             for year, dirs in breaks.sort("fiscal_year").iter_rows()
         ]
         title = f"{term_ja} {term_en}"
         panels.append(
             charts.line_chart(
-                series, title=title, markers=markers, y_label="研究者数（延べ） researchers (trips)"
+                series,
+                title=title,
+                markers=markers,
+                y_label=axis,
+                x_format=lambda year: period(year, fiscal, short=True),
             )
         )
     notes = (
@@ -136,14 +163,14 @@ def exchange_section(mart: Mart) -> dict:
         "panels": panels,
         "breaks": [
             {
-                "year": y,
+                "year": period(y, fiscal),
                 "directions": ", ".join(DIRECTIONS[d][0] + " " + d for d in dirs),
                 "ja": ja,
                 "en": en,
             }
             for y, ja, en, dirs in notes.iter_rows()
         ],
-        "years": f"FY{frame['fiscal_year'].min()}–FY{frame['fiscal_year'].max()}",
+        "years": span(frame["fiscal_year"].min(), frame["fiscal_year"].max(), fiscal, short=True),
         "caption": mart.caption("researchers"),
     }
 
@@ -168,7 +195,7 @@ def top10_section(mart: Mart) -> dict:
             charts.BarRow(
                 r["country"],
                 [r[c] for c, _, _ in TOP10_SEGMENTS],
-                f"{r['top10_intl_share_pct']:.1f}% 国際共著 intl"
+                f"{percent(r['top10_intl_share_pct'])} 国際共著 intl"
                 if r["top10_intl_share_pct"] is not None
                 else "",
             )
@@ -177,7 +204,14 @@ def top10_section(mart: Mart) -> dict:
         title = (
             f"{counting} counting（{'整数' if counting == 'whole' else '分数'}カウント）, {label}"
         )
-        panels.append(charts.hbar_chart(bars, [(n, c) for _, n, c in TOP10_SEGMENTS], title=title))
+        panels.append(
+            charts.hbar_chart(
+                bars,
+                [(n, c) for _, n, c in TOP10_SEGMENTS],
+                title=title,
+                x_label=mart.heading("top10_papers").replace(" / ", " "),
+            )
+        )
         countries = rows["country"].to_list()
         by_window = frame.filter(pl.col("counting") == counting)
         cells = {(r["country"], r["period_start"]): r for r in by_window.iter_rows(named=True)}
@@ -197,6 +231,7 @@ def top10_section(mart: Mart) -> dict:
     return {
         "panels": panels,
         "tables": tables,
+        "units": {c: mart.heading(c) for c in ("top10_papers", "top10_intl_share_pct")},
         "window": label,
         "synthetic": any("synthetic" in s.lower() for s in synthetic),
         "caption": mart.caption("top10_intl_share_pct"),
@@ -208,7 +243,7 @@ def _window_cell(row: dict | None) -> str:
     if row is None:
         return "–"
     share = row["top10_intl_share_pct"]
-    return f"{row['top10_papers']:,.1f} ({share:.0f}%)" if share is not None else "–"
+    return f"{number(row['top10_papers'])} ({percent(share)})" if share is not None else "–"
 
 
 def _all_authors(mart: Mart | None) -> pl.DataFrame | None:
@@ -236,22 +271,28 @@ def flows_section(pairs: Mart | None, country: Mart | None, published: Mart | No
             charts.BarRow(
                 f"{r['country_a']} ⇄ {r['country_b']}",
                 [r["a_to_b"], r["b_to_a"]],
-                f"純 net {r['net_from']}→{r['net_to']} {charts.number(r['net'])}"
+                f"純 net {r['net_from']}→{r['net_to']} {number(r['net'])}"
                 if r["net_from"]
                 else "均衡 balanced",
             )
             for r in rows.iter_rows(named=True)
         ]
-        period = f"{latest['period_start']}–{latest['period_end']}"
-        threshold = charts.number(latest["pair_threshold"])
-        title = f"双方向 {threshold} 人以上の国の組 pairs with two-way flow ≥ {threshold}, {period}"
+        window = span(latest["period_start"], latest["period_end"])
+        threshold = with_unit(latest["pair_threshold"], pairs.unit("pair_threshold"))
+        title = f"双方向の移動が閾値以上の国の組 pairs with two-way flow ≥ {threshold}, {window}"
         segments = [
             ("A→B（左→右 left to right）", "#1f5fa8"),
             ("B→A（右→左 right to left）", "#d2691e"),
         ]
         section["pairs"] = {
             "chart": charts.hbar_chart(
-                bars, segments, title=title, stacked=False, width=700, label_width=100
+                bars,
+                segments,
+                title=title,
+                stacked=False,
+                width=700,
+                label_width=100,
+                x_label=f"単位 unit: {pairs.unit('a_to_b')}",
             ),
             "caption": pairs.caption("two_way"),
             "net_definition": pairs.definition("net"),
@@ -263,7 +304,7 @@ def flows_section(pairs: Mart | None, country: Mart | None, published: Mart | No
             "rows": frame.head(TOP_PAIRS).to_dicts(),
             "caption": country.caption("net_rate_pct"),
             "labels": {
-                c: country.label(c)
+                c: country.heading(c)
                 for c in ("inflow", "outflow", "net", "gross", "net_rate_pct", "partners")
             },
         }
@@ -278,31 +319,47 @@ def flows_section(pairs: Mart | None, country: Mart | None, published: Mart | No
             "rows": rows,
             "sources": sources,
             "caption": published.caption("value"),
+            "value_unit": unit_suffix(published.unit("value")),
         }
     return section
 
 
-def targets_section(mart: Mart | None) -> dict | None:
+def _target_row(row: dict, fiscal: bool) -> dict:
+    """One target as the table shows it: each value with the target's unit, its periods as
+    fiscal years when the target counts them so."""
+    unit = row["unit"]
+    cumulative = row["cumulative_value"] is not None
+    latest = row["cumulative_value"] if cumulative else row["latest_value"]
+    # a share's gap is a difference of percentages: percentage points
+    gap_unit = "pt" if unit == "percent" else unit
+    return {
+        **row,
+        "goal": with_unit(row["target_value"], unit),
+        "window": span(row["target_period_start"], row["target_period_end"], fiscal),
+        "latest": ("Σ " if cumulative else "") + with_unit(latest, unit),
+        "latest_when": period(row["latest_period"], fiscal) if row["latest_period"] else "",
+        "expected": with_unit(row["expected_value"], unit),
+        "gap_shown": with_unit(row["gap"], gap_unit),
+        "gap_pct_shown": percent(row["gap_pct"]) if row["gap_pct"] is not None else "",
+    }
+
+
+def targets_section(mart: Mart | None, record: dict) -> dict | None:
     if mart is None:
         return None
     rows = mart.frame.sort(["flagged", "target_id"], descending=[True, False]).to_dicts()
-    return {"rows": rows, "caption": mart.caption("status"), "gap": mart.definition("gap")}
-
-
-def _num(value: float | None, digits: int = 0) -> str:
-    """Thousands separated; whole numbers without decimals; '–' for no value."""
-    if value is None:
-        return "–"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.{digits}f}"
+    return {
+        "rows": [_target_row(r, in_fiscal_years(r)) for r in rows],
+        "caption": mart.caption("status"),
+        "gap": mart.definition("gap"),
+        "as_of": as_of_statement(record),
+    }
 
 
 def render(run_dir: Path, record: dict, validated: Validated | None = None) -> str:
     marts = load_marts(run_dir)
     synthetic = synthetic_markers(validated.files.values()) if validated is not None else {}
     environment = template_environment()
-    environment.filters["num"] = _num
     return environment.get_template("kpi.html.j2").render(
         run=record,
         synthetic=synthetic,
@@ -315,7 +372,7 @@ def render(run_dir: Path, record: dict, validated: Validated | None = None) -> s
             marts.get("author_flows_country"),
             marts.get("author_flows_published"),
         ),
-        targets=targets_section(marts.get("target_status")),
+        targets=targets_section(marts.get("target_status"), record),
         marts=[
             {
                 "name": m.name,

@@ -12,6 +12,7 @@ import polars as pl
 import pyarrow.parquet as pq
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from kpi import formatting
 from kpi.contracts import Contract, load_contracts
 from kpi.errors import KpiError
 from kpi.readers import InputFile
@@ -76,13 +77,51 @@ def _arg(value: Any) -> str:
 
 def template_environment() -> Environment:
     """The Jinja environment of both reports: autoescaped, strict about undefined names."""
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(_TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # one rule for every number either report shows (kpi.formatting)
+    environment.filters["num"] = formatting.number
+    return environment
+
+
+def as_of_statement(record: dict) -> dict[str, str | None]:
+    """What the run's targets were evaluated on, in Japanese and English: `--as-of` filters
+    the target evaluation only, never the exported indicator tables."""
+    summary = record.get("targets")
+    as_of = summary.get("as_of") if isinstance(summary, dict) else None
+    if as_of is None:
+        as_of = ((record.get("config") or {}).get("target_eval") or {}).get("as_of")
+    if as_of is None:
+        return {
+            "as_of": None,
+            "ja": "評価基準日（--as-of）の指定なし：目標は利用可能なすべての観測値で評価した。",
+            "en": "No --as-of date: targets use every observation available.",
+            "not_adopted": "",
+        }
+    later = summary.get("not_yet_adopted") if isinstance(summary, dict) else None
+    return {
+        "as_of": str(as_of),
+        "ja": f"評価基準日（--as-of）{as_of}：目標は {as_of} 時点で判明していた情報（同日までに"
+        "決定された目標と公表された数値）で評価した。指標表は絞り込んでいない。",
+        "en": f"As-of date (--as-of) {as_of}: targets evaluated as known on {as_of}; indicator "
+        "tables are not filtered.",
+        "not_adopted": ", ".join(later or []),
+    }
+
+
+def in_fiscal_years(row: dict) -> bool:
+    """Whether a target_status row counts its periods in fiscal years (its `period_type`)."""
+    return row.get("period_type") == "fiscal_year"
+
+
+def is_period(unit: str | None) -> bool:
+    """A column holding a year or fiscal year (by its contract unit), shown without separators."""
+    return bool(unit) and unit.split(" (")[0] in ("year", "fiscal year")
 
 
 def synthetic_markers(files: Iterable[InputFile]) -> dict[str, str]:
@@ -277,9 +316,22 @@ def _text(value: Any) -> str:
         return "; ".join(f"{k}: {_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_text(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.10g}"  # 0.24499999999999744 -> 0.245
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return formatting.number(value)  # 0.24499999999999744 -> 0.245, as in kpi.html
     return str(value)
+
+
+def _cell(value: Any, column: str, contract: Contract | None, fiscal: bool) -> str:
+    """One target_status value as both reports show it: a period as a (fiscal) year, a number
+    by kpi.formatting, a missing number as `–`."""
+    col = contract.columns.get(column) if contract else None
+    numeric = col is not None and col.type.startswith(("int", "float"))
+    if value is None:
+        return formatting.NO_VALUE if numeric else ""
+    if col is not None and is_period(col.unit) and isinstance(value, int):
+        fiscal_year = col.unit == "fiscal year" or (fiscal and "fiscal" in col.unit)
+        return formatting.period(value, fiscal_year)
+    return _text(value)
 
 
 def _targets(record: dict, run_dir: Path, marts: dict[str, Contract]) -> dict | None:
@@ -290,22 +342,29 @@ def _targets(record: dict, run_dir: Path, marts: dict[str, Contract]) -> dict | 
     items = summary.items() if isinstance(summary, dict) else [("targets", summary)]
     view: dict[str, Any] = {"summary": [(k, _text(v)) for k, v in items], "table": None}
     view["records"] = []
+    view["as_of"] = as_of_statement(record)
     path = run_dir / "indicators" / f"{TARGET_MART}.parquet"
     if path.is_file():
         frame = pl.read_parquet(path)
         contract = marts.get(TARGET_MART)
         labels = {n: c.description.en for n, c in contract.columns.items()} if contract else {}
         shown = [c for c in TARGET_OVERVIEW if c in frame.columns] or frame.columns[:8]
+
+        def cells(row: dict) -> dict[str, str]:
+            fiscal = in_fiscal_years(row)
+            return {k: _cell(v, k, contract, fiscal) for k, v in row.items()}
+
+        shown_rows = [cells(row) for row in frame.iter_rows(named=True)]
         view["table"] = {
             "columns": [(n, labels.get(n, "")) for n in shown],
-            "rows": [[_text(v) for v in row] for row in frame.select(shown).iter_rows()],
+            "rows": [[row[n] for n in shown] for row in shown_rows],
         }
         view["records"] = [
             (
-                _text(row.get("target_id", i + 1)),
-                [(k, labels.get(k, ""), _text(v)) for k, v in row.items()],
+                row.get("target_id") or str(i + 1),
+                [(k, labels.get(k, ""), v) for k, v in row.items()],
             )
-            for i, row in enumerate(frame.iter_rows(named=True))
+            for i, row in enumerate(shown_rows)
         ]
     return view
 

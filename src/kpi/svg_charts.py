@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+
+from kpi.formatting import number
 
 FONT = 'font-family="system-ui, sans-serif"'
 PALETTE = ["#1f5fa8", "#d2691e", "#2e8b57", "#8a8a8a", "#8e44ad"]
@@ -53,13 +56,6 @@ def nice_axis(lo: float, hi: float, count: int = 5) -> _Axis:
     return _Axis(start, end, ticks)
 
 
-def number(value: float) -> str:
-    """Thousands separated; one decimal only where the value has a fraction."""
-    if abs(value - round(value)) < 1e-9:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
 def text_width(text: str, size: int = 11) -> float:
     """Approximate rendered width: CJK characters are about twice as wide as Latin ones."""
     return sum(size if ord(ch) > 0x2E80 else size * 0.58 for ch in text)
@@ -89,8 +85,10 @@ def line_chart(
     height: int = 300,
     y_label: str = "",
     markers: list[Marker] | None = None,
+    x_format: Callable[[int], str] = str,
 ) -> str:
-    """Lines over x (years), y from zero, vertical dashed marks at the series breaks."""
+    """Lines over x (years, labelled by `x_format`), y from zero, vertical dashed marks at the
+    series breaks."""
     left, right, top, bottom = 64, 16, 46, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [x for s in series for x, _ in s.points]
@@ -117,7 +115,7 @@ def line_chart(
     step = 5 if x_hi - x_lo > 12 else 1
     first = math.ceil(x_lo / step) * step
     for year in range(int(first), int(x_hi) + 1, step):
-        out.append(_text(px(year), top + plot_h + 16, year, anchor="middle", size=10))
+        out.append(_text(px(year), top + plot_h + 16, x_format(year), anchor="middle", size=10))
     for i, marker in enumerate(markers or []):
         x = px(marker.x)
         out.append(
@@ -160,15 +158,18 @@ def hbar_chart(
     stacked: bool = True,
     width: int = 620,
     label_width: int = 90,
+    x_label: str = "",
 ) -> str:
-    """Horizontal bars, one row per label: segments stacked, or side by side (grouped)."""
+    """Horizontal bars, one row per label: segments stacked, or side by side (grouped);
+    `x_label` (what the axis counts, in what unit) is printed under the axis."""
     if not rows:
         return _empty(title, width)
     bar, gap = (16, 8) if stacked else (11, 10)
     row_h = bar * (1 if stacked else len(segments)) + gap
     top, note_w, right = 46, 150, 12
     plot_w = width - label_width - note_w - right
-    height = top + row_h * len(rows) + 24
+    below = 16 if x_label else 0
+    height = top + row_h * len(rows) + 24 + below
     totals = [sum(r.values) if stacked else max(r.values, default=0) for r in rows]
     axis = nice_axis(0, max(totals) or 1, 4)
 
@@ -180,9 +181,12 @@ def hbar_chart(
     for tick in axis.ticks:
         x = label_width + scale(tick)
         out.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" y2="{height - 22}" stroke="#eee"/>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" y2="{height - 22 - below}" '
+            'stroke="#eee"/>'
         )
-        out.append(_text(x, height - 8, number(tick), anchor="middle", size=10))
+        out.append(_text(x, height - 8 - below, number(tick), anchor="middle", size=10))
+    if x_label:
+        out.append(_text(label_width, height - 6, x_label, size=10, color="#555"))
     for i, row in enumerate(rows):
         y = top + i * row_h
         out.append(_text(label_width - 6, y + bar * 0.8, row.label, anchor="end"))

@@ -148,6 +148,7 @@ class TargetStatus:
     kind: str
     direction: str
     unit: str | None
+    period_type: str
     indicator: str
     series_source: str
     baseline_period: int | None
@@ -187,6 +188,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String(),
     "direction": pl.String(),
     "unit": pl.String(),
+    "period_type": pl.String(),
     "indicator": pl.String(),
     "series_source": pl.String(),
     "baseline_period": pl.Int32(),
@@ -309,6 +311,7 @@ def _blank(target: Target, series: Series, as_of: date | None) -> TargetStatus:
         kind=target.kind,
         direction=target.direction,
         unit=target.unit,
+        period_type=target.period_type,
         indicator=target.indicator.describe() if target.indicator else "observations",
         series_source=series.source,
         baseline_period=base.period if base else None,
