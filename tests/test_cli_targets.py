@@ -126,3 +126,21 @@ def test_targets_with_tables_on_disk_gives_the_same_statuses_and_cleans_up(kpi, 
     assert json.loads(on_disk.stdout) == json.loads(in_memory.stdout)
     # the models' database lived under temp_directory only while the command ran
     assert spill.is_dir() and list(spill.iterdir()) == []
+
+
+def test_targets_table_labels_fiscal_years_as_the_reports_do():
+    from kpi.cli import _goal, _target_cells
+
+    row = {"target_value": 30000.0, "target_period_start": 2026, "target_period_end": 2030,
+           "kind": "cumulative", "period_type": "fiscal_year", "cumulative_value": None,
+           "latest_value": 4028.0, "latest_period": 2024, "gap": 0.24499999999999744,
+           "gap_pct": 0.6511627906976676, "projected_value": 31117.8, "projected_period": 2030,
+           "status": "not_started", "note": None, "target_id": "t", "title_ja": "例",
+           "expected_value": None, "observed_cagr_pct": None, "required_cagr_pct": None,
+           "progress_ratio": None}  # fmt: skip
+    assert _goal(row) == "Σ 30,000 over FY2026–FY2030"
+    cells = _target_cells(row)
+    assert cells[2] == "4,028 (FY2024)" and cells[4] == "0.245 (0.6512%)"
+    assert cells[7] == "31,118 (FY2030)"  # 4 significant digits, never fewer than the whole ones
+    calendar = {**row, "period_type": "calendar_year", "kind": "level"}
+    assert _goal(calendar) == "30,000 by 2030" and _target_cells(calendar)[2] == "4,028 (2024)"

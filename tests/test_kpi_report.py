@@ -208,6 +208,7 @@ def test_one_rounding_rule_for_every_number_shown():
     assert number(13) == "13" and number(13.0) == "13"
     assert with_unit(4028.0, "researchers (trips)") == "4,028 researchers (trips)"
     assert with_unit(37.87, "percent") == "37.87%"
+    assert with_unit(13.0, "rank") == "rank 13"
     # no value
     assert number(None) == "–" and number(float("nan")) == "–" and percent(None) == "–"
 
@@ -228,8 +229,9 @@ def test_a_number_reads_the_same_in_both_reports_and_the_workbook(default_run):
     status = pl.read_parquet(default_run / "indicators" / "target_status.parquet")
     row = status.filter(pl.col("target_id") == "plan7-intl-coauthorship-rate").row(0, named=True)
     # the shipped observations: latest 37.87 (2024); expected 36.5 + 13.5 x 1/12 = 37.625,
-    # a tie at 4 significant digits (half away from zero: 37.63); gap 0.245 after float noise
-    assert row["expected_value"] == 37.625 and row["gap"] == 37.87 - 37.625
+    # a tie at 4 significant digits (half away from zero: 37.63); the gap is stored without the
+    # subtraction's noise (37.87 - 37.625 is 0.24499999999999744 in floats)
+    assert row["expected_value"] == 37.625 and row["gap"] == 0.245
     kpi_row = _target_row(default_run, "plan7-intl-coauthorship-rate")
     assert "0.245" in kpi_row and "37.63" in kpi_row and "37.87" in kpi_row
     assert "0.24 " not in kpi_row and "37.62" not in kpi_row

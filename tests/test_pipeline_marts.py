@@ -4,6 +4,7 @@ import re
 import shutil
 
 import polars as pl
+import pytest
 
 from kpi.contracts import load_contract
 from kpi.errors import DefinitionError
@@ -71,3 +72,33 @@ def test_a_mart_breaking_its_contract_fails_the_run_naming_the_file_rows(tmp_pat
     assert result.manifest["status"] == "failed"
     assert (out / "manifest.json").is_file()
     assert not (out / "indicators").exists()
+
+
+def test_a_published_nan_or_infinity_fails_the_mart_check(tmp_path, repo):
+    # NaN counts as an empty cell in the value checks of inputs; in a published indicator it is
+    # a model's fault (0.0 / 0.0 is NaN in DuckDB, an empty value is NULL), so marts refuse it
+    import duckdb
+
+    from kpi.pipeline import check_exported_mart
+
+    good = run_pipeline(repo / "data", tmp_path / "good")
+    assert good.error is None
+    path = tmp_path / "good" / "indicators" / "top10_coauthorship.parquet"
+    frame = pl.read_parquet(path)
+    row = pl.int_range(pl.len())
+    # rows 1 and 3 (file rows): a NaN share, which `le: 100` alone would not catch, and -inf
+    bad = frame.with_columns(
+        pl.when(row == 0).then(float("nan")).otherwise(pl.col("top10_intl_share_pct"))
+        .alias("top10_intl_share_pct"),
+        pl.when(row == 2).then(float("-inf")).otherwise(pl.col("papers")).alias("papers"),
+    )  # fmt: skip
+    written = tmp_path / "top10_coauthorship.parquet"
+    bad.write_parquet(written)
+    contract = load_contract(repo / "sql" / "marts" / "top10_coauthorship.yaml")
+    with pytest.raises(DefinitionError) as caught:
+        check_exported_mart(duckdb.connect(), "top10_coauthorship", contract, written)
+    message = str(caught.value)
+    assert "row 1 top10_intl_share_pct finite 'nan'" in message
+    assert "row 3 papers finite '-inf'" in message
+    # the same file untouched passes
+    assert check_exported_mart(duckdb.connect(), "top10_coauthorship", contract, path)["rows"]

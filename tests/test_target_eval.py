@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, fields
 from datetime import date
 
@@ -678,3 +679,24 @@ def test_the_row_says_whether_its_periods_are_fiscal_years():
     assert evaluate(LEVEL, series((2021, 110))).period_type == "calendar_year"
     fiscal = make(period_type="fiscal_year", target={"value": 2, "period": 2030})
     assert evaluate(fiscal, series((2021, 1))).period_type == "fiscal_year"
+
+
+def test_an_observation_on_the_required_path_has_a_gap_of_zero():
+    # 10.1 (2020) -> 10.7 (2023): the path passes 10.3 in 2021, which floats compute as
+    # 10.1 + 0.6 / 3 = 10.299999999999999; the gap is 0, not the subtraction's 1.8e-15
+    target = make(baseline={"period": 2020, "value": 10.1}, target={"value": 10.7, "period": 2023})
+    row = evaluate(target, series((2021, 10.3)))
+    assert row.expected_value == approx(10.3)
+    assert row.gap == 0.0 and row.gap_pct == 0.0
+    assert math.copysign(1.0, row.gap) == 1.0  # not -0.0
+    assert row.gap_to_target == 0.4
+
+
+def test_a_difference_loses_only_the_subtractions_noise():
+    from kpi.target_eval import difference
+
+    assert difference(37.87, 37.625) == 0.245  # 0.24499999999999744 in floats
+    assert difference(10.3, 10.1 + 0.6 / 3) == 0.0
+    assert difference(4028.0, 3623.0) == 405.0
+    assert difference(1e-20, 0.0) == 1e-20  # a small value is no noise of a larger one
+    assert difference(0.0, 0.0) == 0.0

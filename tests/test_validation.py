@@ -171,9 +171,30 @@ def test_a_check_value_of_the_wrong_type_names_the_file_and_field(tmp_path):
     assert "checks.isin: false is not text (the column is str; quote it)" in message
     year = {"type": "int32", "checks": {"ge": True, "in_range": [0]},
             "description": {"ja": "年", "en": "Year"}}  # fmt: skip
-    with pytest.raises(ValueError, match="checks.ge: true is not a number") as err:
+    with pytest.raises(ValueError, match="checks.ge: true is not a finite number") as err:
         Contract.model_validate({**CONTRACT, "columns": {"year": year}})
     assert "checks.in_range: [0] is not a list of two values [low, high]" in str(err.value)
+
+
+def test_a_bound_that_is_no_number_or_no_date_is_refused(tmp_path):
+    # `le: .nan` would pass every row (NaN sorts above every number), `ge: .nan` fail every one
+    for bound in (".nan", ".inf", "-.inf"):
+        path = write_nordic(tmp_path, NORDIC + f"  share: {{type: float64, checks: {{le: {bound}}}, "
+                            "description: {ja: 割合, en: Share}}\n")  # fmt: skip
+        with pytest.raises(DefinitionError, match="checks.le: .* is not a finite number"):
+            load_contract(path)
+    fine = (
+        NORDIC
+        + "  share: {type: float64, checks: {le: 100, ge: 0.5}, description: {ja: 割合, en: Share}}\n"
+    )
+    assert load_contract(write_nordic(tmp_path, fine)).columns["share"].checks == {
+        "le": 100,
+        "ge": 0.5,
+    }
+    # a date column's bound is a date, not a time of day
+    joined = "  joined: {type: date, checks: {ge: 1995-01-01 12:00:00}, description: {ja: 加盟, en: Joined}}\n"
+    with pytest.raises(DefinitionError, match="checks.ge: .* is not a date"):
+        load_contract(write_nordic(tmp_path, NORDIC + joined))
 
 
 def test_an_impossible_date_in_a_contract_is_a_yaml_error_at_its_line(tmp_path):

@@ -187,13 +187,20 @@ def _num(value: float | None) -> str:
     return number(value)
 
 
+def _period(row: dict, year: int | None) -> str:
+    """A period as the reports label it: 2024, or FY2024 for a fiscal-year target."""
+    from kpi.formatting import period
+
+    return period(year, row.get("period_type") == "fiscal_year", short=True)
+
+
 def _goal(row: dict) -> str:
     value = _num(row["target_value"])
-    start, end = row["target_period_start"], row["target_period_end"]
+    start, end = (_period(row, row[f"target_period_{p}"]) for p in ("start", "end"))
     if row["kind"] == "cumulative":
         return f"Σ {value} over {start}–{end}"
     if row["kind"] == "floor":
-        return f"≥ {value} from {start}" + (f" to {end}" if end else "")
+        return f"≥ {value} from {start}" + (f" to {end}" if row["target_period_end"] else "")
     return f"{value} by {end}"
 
 
@@ -202,11 +209,11 @@ def _target_cells(row: dict) -> list[str]:
     cumulative = row["cumulative_value"] is not None
     latest = _num(row["cumulative_value"] if cumulative else row["latest_value"])
     if row["latest_period"] is not None:
-        latest += f" ({row['latest_period']})"
+        latest += f" ({_period(row, row['latest_period'])})"
     gap = "–" if row["gap"] is None else f"{_num(row['gap'])} ({_num(row['gap_pct'])}%)"
     projection = row["projected_value"]
     if projection is not None:
-        projection = f"{_num(projection)} ({row['projected_period']})"
+        projection = f"{_num(projection)} ({_period(row, row['projected_period'])})"
     status = f"[{STATUS_STYLES[row['status']]}]{row['status']}[/]"
     if row["note"]:
         status += f"\n[dim]{escape(row['note'])}[/]"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -32,13 +33,17 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # a bound of .nan would silently disable `le` (NaN sorts above every number) and fail
+    # every row of `ge`; .inf is no bound at all
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def is_date(value: Any) -> bool:
     """A date, or text DuckDB and polars read as one (YYYY-MM-DD, a day that exists)."""
     if isinstance(value, date):
-        return True
+        return not isinstance(value, datetime)  # a time of day is no date
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         return False
     try:
@@ -51,9 +56,9 @@ def is_date(value: Any) -> bool:
 # what a check's value (a bound, an allowed value) must be for a column of each type, and a
 # hint: a YAML `NO` read as false, or `010` as a number, would otherwise change the rule silently
 _CHECK_VALUES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
-    "int32": (_is_number, "a number", ""),
-    "int64": (_is_number, "a number", ""),
-    "float64": (_is_number, "a number", ""),
+    "int32": (_is_number, "a finite number", ""),
+    "int64": (_is_number, "a finite number", ""),
+    "float64": (_is_number, "a finite number", ""),
     "str": (lambda v: isinstance(v, str), "text", "; quote it"),
     "bool": (lambda v: isinstance(v, bool), "true or false", ""),
     "date": (is_date, "a date", "; write YYYY-MM-DD"),

@@ -82,11 +82,14 @@ def percent(value: float | None) -> str:
 
 
 def with_unit(value: float | int | None, unit: str | None) -> str:
-    """`37.87%` for a percentage, `4,028 researchers (trips)`; the bare value without a unit."""
+    """`37.87%` for a percentage, `rank 13`, `4,028 researchers (trips)`; the bare value
+    without a unit."""
     if _finite(value) is None:
         return NO_VALUE
     if unit == "percent":
         return percent(value)
+    if unit == "rank":  # `rank 13`, not `13 rank`
+        return f"rank {number(value)}"
     return f"{number(value)} {unit}" if unit else number(value)
 
 

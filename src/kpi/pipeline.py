@@ -614,7 +614,7 @@ def check_exported_mart(
         present, statistics = sql_checks.parquet_facts(con, path, use_statistics)
         file = f"indicators/{path.name}"
         failures, proofs = sql_checks.check_parquet(
-            con, mart, path, contract, file, present, rows, statistics
+            con, mart, path, contract, file, present, rows, statistics, finite=True
         )
     _raise_for_mart(mart, failures)
     return {

@@ -246,9 +246,19 @@ def raw_name(name: str) -> str:
     return quote(f"raw:{name}")
 
 
-def _column_rules(name: str, col: ColumnContract, stored_as_type: bool) -> list[_Rule]:
+def _column_rules(
+    name: str, col: ColumnContract, stored_as_type: bool, finite: bool = False
+) -> list[_Rule]:
+    """The column's rules as SQL. `finite` (published marts): a float value must also be a
+    finite number, as NaN counts as an empty cell in the value checks below and a published
+    NaN or infinity is always a model's fault (an empty value is NULL)."""
     raw, typed = raw_name(name), quote(name)
     rules = []
+    if finite and col.type == "float64":
+        rules.append(
+            _Rule(name, "finite", f"({typed} is not null and not isfinite({typed}))",
+                  f"{typed}::VARCHAR", "critical", "finite")
+        )  # fmt: skip
     if not stored_as_type:
         # a column stored as its contract type always reads as it: no dtype rule to check
         rules.append(
@@ -323,9 +333,11 @@ def check_parquet(
     present: dict[str, str],
     rows: int,
     statistics: dict[str, ColumnStatistics] | None = None,
+    finite: bool = False,
 ) -> tuple[list[Failure], list[str]]:
     """Every contract failure of one Parquet input, foreign keys aside, and the rules the
     file's `statistics` (parquet_statistics; None: scan every rule) proved without a scan.
+    `finite`: every float value must be finite (a published mart, see _column_rules).
 
     `present` is the file's schema (parquet_columns) and `rows` its row count, both read once
     by the caller, which also builds the foreign-key relation from them.
@@ -341,12 +353,14 @@ def check_parquet(
     if rows == 0:
         return [*failures, Failure(dataset, file, None, None, "not_empty", "0 rows")], []
     relation = checked_relation(contract, present, path)
-    found, proofs = _relation_failures(con, dataset, file, relation, contract, present, statistics)
+    found, proofs = _relation_failures(
+        con, dataset, file, relation, contract, present, statistics, finite
+    )
     return failures + found, proofs
 
 
 def _relation_failures(
-    con, dataset, file, relation, contract: Contract, present, statistics=None
+    con, dataset, file, relation, contract: Contract, present, statistics=None, finite=False
 ) -> tuple[list[Failure], list[str]]:
     # a column stored as its contract type: read as it, its checked value is the stored one
     identity = {n: present.get(n) == DUCKDB_TYPES[c.type] for n, c in contract.columns.items()}
@@ -354,7 +368,7 @@ def _relation_failures(
         r
         for n, c in contract.columns.items()
         if n in present
-        for r in _column_rules(n, c, identity[n])
+        for r in _column_rules(n, c, identity[n], finite)
     ]
     rules += [
         _Rule(None, rc.name, f"not coalesce(({rc.expr}), false)", _row_json(contract),

@@ -230,6 +230,16 @@ def cagr(start: float, end: float, years: float) -> float | None:
     return rate if math.isfinite(rate) else None
 
 
+def difference(a: float, b: float) -> float:
+    """a - b without the binary noise of the subtraction: rounded at 12 significant digits of
+    the larger operand, so an observation on the required path has a gap of 0, not 1.8e-15
+    (10.3 - 10.299999999999999), and 37.87 - 37.625 is 0.245, not 0.24499999999999744."""
+    scale = max(abs(a), abs(b))
+    if not math.isfinite(scale) or scale == 0:
+        return a - b
+    return round(a - b, 11 - math.floor(math.log10(scale))) + 0.0  # + 0.0: no -0.0
+
+
 def grown(value: float, rate: float, periods: int) -> float:
     """value x (1 + rate) ** periods, infinite when that overflows (float ** raises instead)."""
     try:
@@ -364,9 +374,9 @@ def _expected_on_path(target: Target, period: int, t0: int, x0: float) -> float:
 
 def _set_gaps(row: TargetStatus, latest: float, expected: float, goal_value: float) -> None:
     row.expected_value = expected
-    row.gap = latest - expected
+    row.gap = difference(latest, expected)
     row.gap_pct = 100 * row.gap / expected if expected else None
-    row.gap_to_target = goal_value - latest
+    row.gap_to_target = difference(goal_value, latest)
 
 
 def _evaluate_level(row: TargetStatus, target: Target, points: list[Point], th: Thresholds):
@@ -410,9 +420,9 @@ def _evaluate_maintain(row: TargetStatus, target: Target, points: list[Point]):
     s, _, xs = _start(target, points)
     rate, slope = _trend(target, points)
     row.expected_value = goal_value
-    row.gap = latest.value - goal_value
+    row.gap = difference(latest.value, goal_value)
     row.gap_pct = 100 * row.gap / goal_value if goal_value else None
-    row.gap_to_target = goal_value - latest.value
+    row.gap_to_target = difference(goal_value, latest.value)
     row.observed_cagr_pct = _pct(rate)
     row.projected_period = deadline
     row.projected_value = _project(target, latest, deadline, rate, slope)
@@ -473,8 +483,8 @@ def _evaluate_cumulative(
     expected = total * len(window) / periods
     row.cumulative_value = cumulative
     row.expected_value = expected
-    row.gap = cumulative - expected
-    row.gap_to_target = total - cumulative
+    row.gap = difference(cumulative, expected)
+    row.gap_to_target = difference(total, cumulative)
     if expected > 0:  # C <= 0: the empty sum meets it, and a ratio to it would mislead
         row.gap_pct = 100 * row.gap / expected
         row.progress_ratio = cumulative / expected
@@ -508,9 +518,9 @@ def _evaluate_floor(row: TargetStatus, target: Target, points: list[Point], as_o
     rate = cagr(start.value, latest.value, years)
     slope = (latest.value - start.value) / years if years > 0 else None
     row.breaches = len(breaches)
-    row.gap = latest.value - floor
+    row.gap = difference(latest.value, floor)
     row.gap_pct = 100 * row.gap / floor if floor else None
-    row.gap_to_target = floor - latest.value
+    row.gap_to_target = difference(floor, latest.value)
     row.observed_cagr_pct = _pct(rate)
     if last is not None:
         row.projected_period = last
