@@ -329,7 +329,7 @@ def test_esi_report_counts_papers_without_a_field_by_reason():
         "journal_list_ambiguous_titles": 0,
         "matched_by": {"SN": 4, "EI": 2, "SO": 2},
         "unassigned": {"unmatched": 1, "multidisciplinary": 1},
-        "unmatched_journals": {"PROCEEDINGS OF THE BEACON CONFERENCE": 1},
+        "unmatched_journals": {"PROCEEDINGS OF THE BEACON CONFERENCE [1111-2222]": 1},
     }
     assert (report["records_read"], report["papers"]) == (9, 9)
 

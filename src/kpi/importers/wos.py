@@ -214,7 +214,10 @@ class EsiFields:
         found, column = self.journals.lookup({"SN": sn, "EI": ei}, {"SO": so})
         if found is None:
             self.unassigned["unmatched"] += 1
-            self.unmatched_journals[so] += 1
+            # named by title and ISSN: two journals of one title stay apart, and a record
+            # without SO is still named
+            issn = sn or ei
+            self.unmatched_journals[f"{so} [{issn}]" if so and issn else so or issn] += 1
             if self.first_unmatched is None:
                 self.first_unmatched = (path, line, paper_id, sn, ei, so)
             return None
