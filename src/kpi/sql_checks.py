@@ -277,14 +277,20 @@ def _column_rules(
             _Rule(name, "not_nullable", f"{raw} is null", "NULL", "critical", "not_nullable")
         )
     labels = [check.error for check in _column_checks(col)]
+    compared = _compared(name, col)  # NaN passes value checks as an empty cell does
     for (kind, arg), label in zip(col.checks.items(), labels, strict=True):
-        fails = _violation(kind, arg, typed)
-        if col.type == "float64":
-            # NaN is a missing value (as for not_nullable): it passes value checks as an empty
-            # cell does; DuckDB orders it above every number, which would break `le` alone
-            fails = f"(not isnan({typed}) and {fails})"
+        fails = _violation(kind, arg, compared)
         rules.append(_Rule(name, label, fails, f"{typed}::VARCHAR", col.severity, kind, arg))
     return rules
+
+
+def _compared(name: str, col: ColumnContract) -> str:
+    """A column as its value checks, keys and unique columns compare it: NaN in a float column
+    is an empty cell (a missing value, as for not_nullable; DuckDB orders NaN above every
+    number, which would break `le` alone)."""
+    if col.type == "float64":
+        return f"(case when isnan({quote(name)}) then null else {quote(name)} end)"
+    return quote(name)
 
 
 def _violation(kind: str, arg, typed: str) -> str:
@@ -522,13 +528,6 @@ def _uniqueness_failures(
                 for row, value_text in con.execute(query).fetchall()
             ]
     return failures
-
-
-def _compared(name: str, col: ColumnContract) -> str:
-    """A column as a key or unique column compares it: NaN in a float column is an empty cell."""
-    if col.type == "float64":
-        return f"(case when isnan({quote(name)}) then null else {quote(name)} end)"
-    return quote(name)
 
 
 def _strictly_increasing(
