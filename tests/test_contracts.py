@@ -3,14 +3,10 @@
 from pathlib import Path
 
 from kpi.contracts import load_contracts
+from kpi.formatting import is_period
 
 MARTS = Path(__file__).resolve().parents[1] / "sql" / "marts"
 NUMERIC = {"int32", "int64", "float64"}
-
-
-def _is_calendar(unit: str) -> bool:
-    # a year or fiscal-year column names a period; what it holds needs no definition
-    return unit.split(" (")[0] in ("year", "fiscal year")  # not `years`, a count
 
 
 def test_every_numeric_mart_column_has_a_unit():
@@ -29,7 +25,8 @@ def test_every_numeric_mart_column_but_periods_has_a_bilingual_definition():
         for mart in load_contracts(MARTS).values()
         for name, column in mart.columns.items()
         if column.type in NUMERIC
-        and not _is_calendar(column.unit or "")
+        # a year or fiscal-year column names a period; what it holds needs no definition
+        and not is_period(column.unit)
         and not (
             column.definition and column.definition.ja.strip() and column.definition.en.strip()
         )

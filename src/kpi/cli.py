@@ -16,6 +16,7 @@ from rich.table import Table
 
 from kpi.config import Settings, load_settings
 from kpi.errors import KpiError, UsageError, ValidationFailed
+from kpi.formatting import in_fiscal_years, number, period
 from kpi.validation import ValidationReport
 
 app = typer.Typer(
@@ -181,21 +182,13 @@ def _targets_verdict(summary: dict | None, fail_on_gap: bool, quiet: bool = Fals
             raise typer.Exit(3)
 
 
-def _num(value: float | None) -> str:
-    from kpi.formatting import number  # the reports' rule: 0.24499999999999744 reads 0.245
-
-    return number(value)
-
-
 def _period(row: dict, year: int | None) -> str:
     """A period as the reports label it: 2024, or FY2024 for a fiscal-year target."""
-    from kpi.formatting import period
-
-    return period(year, row.get("period_type") == "fiscal_year", short=True)
+    return period(year, in_fiscal_years(row), short=True)
 
 
 def _goal(row: dict) -> str:
-    value = _num(row["target_value"])
+    value = number(row["target_value"])
     start, end = (_period(row, row[f"target_period_{p}"]) for p in ("start", "end"))
     if row["kind"] == "cumulative":
         return f"Σ {value} over {start}–{end}"
@@ -207,13 +200,13 @@ def _goal(row: dict) -> str:
 def _target_cells(row: dict) -> list[str]:
     """One table row: what is measured, how far off it is, and where the trend leads."""
     cumulative = row["cumulative_value"] is not None
-    latest = _num(row["cumulative_value"] if cumulative else row["latest_value"])
+    latest = number(row["cumulative_value"] if cumulative else row["latest_value"])
     if row["latest_period"] is not None:
         latest += f" ({_period(row, row['latest_period'])})"
-    gap = "–" if row["gap"] is None else f"{_num(row['gap'])} ({_num(row['gap_pct'])}%)"
+    gap = "–" if row["gap"] is None else f"{number(row['gap'])} ({number(row['gap_pct'])}%)"
     projection = row["projected_value"]
     if projection is not None:
-        projection = f"{_num(projection)} ({_period(row, row['projected_period'])})"
+        projection = f"{number(projection)} ({_period(row, row['projected_period'])})"
     status = f"[{STATUS_STYLES[row['status']]}]{row['status']}[/]"
     if row["note"]:
         status += f"\n[dim]{escape(row['note'])}[/]"
@@ -221,10 +214,10 @@ def _target_cells(row: dict) -> list[str]:
         f"{escape(row['target_id'])}\n[dim]{escape(row['title_ja'])}[/]",
         _goal(row),
         ("Σ " if cumulative else "") + latest,
-        _num(row["expected_value"]),
+        number(row["expected_value"]),
         gap,
-        f"{_num(row['observed_cagr_pct'])} / {_num(row['required_cagr_pct'])}",
-        _num(row["progress_ratio"]),
+        f"{number(row['observed_cagr_pct'])} / {number(row['required_cagr_pct'])}",
+        number(row["progress_ratio"]),
         projection or "–",
         status,
     ]

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import xlsxwriter
 
 from kpi.contracts import Contract
-from kpi.formatting import decimals
+from kpi.formatting import decimals, is_period
 
 FIXED_CREATED = datetime(2000, 1, 1)
 EXCEL_MAX_ROWS = 1_048_576 - 1  # the sheet's row limit, less the header
@@ -23,11 +23,6 @@ def header_label(name: str, contract: Contract) -> str:
     """`日本語ラベル / English label (column)`: the contract's label, and the machine name."""
     col = contract.columns[name]
     return f"{col.description.ja}\n{col.description.en}\n({name})"
-
-
-def is_year(column: str) -> bool:
-    """A year or period column: shown as 2024, not as a count (2,024)."""
-    return column in ("vintage", "years") or "year" in column or "period" in column
 
 
 def sheet_name(mart: str) -> str:
@@ -52,12 +47,14 @@ class _Formats:
         return self.made[places]
 
 
-def _float_places(frame: pl.DataFrame) -> dict[str, tuple[list[float | None], list[int], int]]:
+def _float_places(
+    frame: pl.DataFrame, contract: Contract
+) -> dict[str, tuple[list[float | None], list[int], int]]:
     """Each float column's values, the decimals kpi.formatting shows of each (0.2449999... as
     0.245, 37.625 as 37.63, 50.0 as 50) and the most common of them."""
     found = {}
     for name, dtype in frame.schema.items():
-        if dtype.is_float() and not is_year(name):
+        if dtype.is_float() and not is_period(contract.columns[name].unit):
             values = frame.get_column(name).to_list()
             places = [decimals(v) for v in values]
             found[name] = (values, places, max(set(places), key=places.count, default=0))
@@ -105,11 +102,14 @@ def write_workbook(indicators: Path, marts: dict[str, Contract], path: Path) -> 
             else:
                 frame = pl.read_parquet(parquet)
                 labelled = frame.rename({c: header_label(c, contract) for c in frame.columns})
-                places = _float_places(frame)
+                places = _float_places(frame, contract)
+                # years as 2024, other whole numbers as 10,623 (a year is an integer column)
                 shown = {
-                    header_label(c, contract): "0" if is_year(c) else number_format(0)
+                    header_label(c, contract): (
+                        "0" if is_period(contract.columns[c].unit) else number_format(0)
+                    )
                     for c, dtype in frame.schema.items()
-                    if dtype.is_integer() or is_year(c)
+                    if dtype.is_integer()
                 }
                 shown |= {header_label(c, contract): number_format(p[2]) for c, p in places.items()}
                 labelled.write_excel(

@@ -100,6 +100,17 @@ def unit_suffix(unit: str | None) -> str:
     return " (%)" if unit == "percent" else f" ({unit})"
 
 
+def is_period(unit: str | None) -> bool:
+    """A column holding a year or fiscal year, by its contract unit: shown as 2024, not 2,024
+    (`years`, a count of years, is no period)."""
+    return bool(unit) and unit.split(" (")[0] in ("year", "fiscal year")
+
+
+def in_fiscal_years(row: dict) -> bool:
+    """Whether a target_status row counts its periods in fiscal years (its `period_type`)."""
+    return row.get("period_type") == "fiscal_year"
+
+
 def period(year: int | None, fiscal: bool = False, *, short: bool = False) -> str:
     """A year as a table shows it: `2024`, or for a fiscal year `FY2024 (2024年度)`;
     `short` (chart axes, headings): `FY2024`."""

@@ -13,10 +13,17 @@ import pyarrow.parquet as pq
 
 from kpi import svg_charts as charts
 from kpi.export import read_metadata
-from kpi.formatting import number, percent, period, span, unit_suffix, with_unit
+from kpi.formatting import (
+    in_fiscal_years,
+    number,
+    percent,
+    period,
+    span,
+    unit_suffix,
+    with_unit,
+)
 from kpi.report import (
     as_of_statement,
-    in_fiscal_years,
     synthetic_markers,
     template_environment,
 )

@@ -114,16 +114,6 @@ def as_of_statement(record: dict) -> dict[str, str | None]:
     }
 
 
-def in_fiscal_years(row: dict) -> bool:
-    """Whether a target_status row counts its periods in fiscal years (its `period_type`)."""
-    return row.get("period_type") == "fiscal_year"
-
-
-def is_period(unit: str | None) -> bool:
-    """A column holding a year or fiscal year (by its contract unit), shown without separators."""
-    return bool(unit) and unit.split(" (")[0] in ("year", "fiscal year")
-
-
 def synthetic_markers(files: Iterable[InputFile]) -> dict[str, str]:
     """Inputs that say they are synthetic: in Parquet key-value metadata or a `source` column."""
     found = {}
@@ -328,7 +318,7 @@ def _cell(value: Any, column: str, contract: Contract | None, fiscal: bool) -> s
     numeric = col is not None and col.type.startswith(("int", "float"))
     if value is None:
         return formatting.NO_VALUE if numeric else ""
-    if col is not None and is_period(col.unit) and isinstance(value, int):
+    if col is not None and formatting.is_period(col.unit) and isinstance(value, int):
         fiscal_year = col.unit == "fiscal year" or (fiscal and "fiscal" in col.unit)
         return formatting.period(value, fiscal_year)
     return _text(value)
@@ -351,7 +341,7 @@ def _targets(record: dict, run_dir: Path, marts: dict[str, Contract]) -> dict | 
         shown = [c for c in TARGET_OVERVIEW if c in frame.columns] or frame.columns[:8]
 
         def cells(row: dict) -> dict[str, str]:
-            fiscal = in_fiscal_years(row)
+            fiscal = formatting.in_fiscal_years(row)
             return {k: _cell(v, k, contract, fiscal) for k, v in row.items()}
 
         shown_rows = [cells(row) for row in frame.iter_rows(named=True)]
