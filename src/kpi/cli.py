@@ -511,15 +511,8 @@ def import_wos(
 ) -> None:
     """Web of Science "Tab delimited file" exports -> papers.parquet + affiliations.parquet."""
     from kpi.importers import read_wos
-    from kpi.importers.wos import FIELD_SCHEMES
 
-    if field_scheme not in FIELD_SCHEMES:
-        _fail(UsageError(f"--field-scheme must be one of {', '.join(FIELD_SCHEMES)}"))
-    if field_scheme == "esi" and esi_journals is None:
-        _fail(UsageError("--field-scheme esi needs --esi-journals FILE (the ESI journal list)"))
-    if field_scheme != "esi" and esi_journals is not None:
-        _fail(UsageError("--esi-journals is only used with --field-scheme esi"))
-    try:
+    try:  # read_wos refuses a scheme it does not know, or a list without the esi scheme
         result = read_wos(
             files,
             hk_macau_as_china=hk_macau_as_china,

@@ -287,14 +287,14 @@ def read_wos(
     Errors name the file, the line (header = 1), the column and the value.
     """
     if field_scheme not in FIELD_SCHEMES:
-        raise UsageError(f"field scheme must be one of {', '.join(FIELD_SCHEMES)}")
+        raise UsageError(f"--field-scheme must be one of {', '.join(FIELD_SCHEMES)}")
     esi = None
     if field_scheme == "esi":
         if esi_journals is None:
-            raise UsageError("field scheme esi needs an ESI journal list (--esi-journals FILE)")
+            raise UsageError("--field-scheme esi needs --esi-journals FILE (the ESI journal list)")
         esi = EsiFields(read_journal_fields(esi_journals))
     elif esi_journals is not None:
-        raise UsageError("an ESI journal list is only used with field scheme esi")
+        raise UsageError("--esi-journals is only used with --field-scheme esi")
     seen: set[str] = set()
     papers, affiliations, skipped = [], [], []
     records = duplicates = 0
