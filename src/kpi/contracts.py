@@ -55,7 +55,7 @@ def is_date(value: Any) -> bool:
 
 # what a check's value (a bound, an allowed value) must be for a column of each type, and a
 # hint: a YAML `NO` read as false, or `010` as a number, would otherwise change the rule silently
-_CHECK_VALUES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
+CHECK_VALUES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
     "int32": (_is_number, "a finite number", ""),
     "int64": (_is_number, "a finite number", ""),
     "float64": (_is_number, "a finite number", ""),
@@ -87,7 +87,7 @@ def _check_problems(check: str, arg: Any, column_type: str) -> list[str]:
         values = arg
     else:
         values = [arg]
-    fits, expected, hint = _CHECK_VALUES[column_type]
+    fits, expected, hint = CHECK_VALUES[column_type]
     return [
         f"checks.{check}: {yaml_text(v)} is not {expected} (the column is {column_type}{hint})"
         for v in values

@@ -46,7 +46,7 @@ from pydantic import (
 )
 
 from kpi import yaml12
-from kpi.contracts import Contract, is_date, yaml_text
+from kpi.contracts import CHECK_VALUES, Contract, yaml_text
 from kpi.errors import DefinitionError
 
 Kind = Literal["level", "share", "rank", "cumulative", "floor"]
@@ -194,14 +194,13 @@ def _is_integer(value: WhereValue) -> bool:
 
 
 # what a `where` value must be to be compared with a column of each contract type, and a hint:
-# DuckDB raises on text it cannot cast, and a fraction or a number for a flag matches nothing
+# text, a flag and a date as a contract's check value (DuckDB raises on text it cannot cast);
+# an integer column takes integers only, as a fraction would match nothing
 _WHERE_VALUES: dict[str, tuple[Callable[[WhereValue], bool], str, str]] = {
+    **CHECK_VALUES,
     "int32": (_is_integer, "an integer", ""),
     "int64": (_is_integer, "an integer", ""),
     "float64": (lambda v: _is_integer(v) or isinstance(v, float), "a number", ""),
-    "str": (lambda v: isinstance(v, str), "text", "; quote it"),
-    "bool": (lambda v: isinstance(v, bool), "true or false", ""),
-    "date": (is_date, "a date", "; write YYYY-MM-DD"),
 }
 
 
