@@ -23,3 +23,11 @@ def run_pipeline(data: Path, out: Path, **overrides) -> RunResult:
 
 def indicator(out: Path, mart: str) -> pl.DataFrame:
     return pl.read_parquet(out / "indicators" / f"{mart}.parquet")
+
+
+def assert_names_the_place(error, path: Path, row: int | None, column: str | None, value=None):
+    """An import error names the file, the row, the column and (when given) the value."""
+    assert (error.path, error.row, error.column) == (str(path), row, column)
+    if value is not None:
+        assert error.value == value
+    assert str(path) in str(error)

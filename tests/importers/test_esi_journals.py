@@ -5,6 +5,7 @@ import pytest
 
 from kpi.importers import KpiImportError
 from kpi.importers.esi_journals import normalise_issn, read_journal_fields
+from tests.helpers import assert_names_the_place
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -143,11 +144,7 @@ def test_list_errors_name_file_row_column_value(tmp_path, text, row, column, val
     path = write(tmp_path, text)
     with pytest.raises(KpiImportError, match=message) as caught:
         read_journal_fields(path)
-    error = caught.value
-    assert (error.path, error.row, error.column) == (str(path), row, column)
-    if value is not None:
-        assert error.value == value
-    assert str(path) in str(error)
+    assert_names_the_place(caught.value, path, row, column, value)
 
 
 def test_a_title_two_rows_give_different_fields_matches_nothing(tmp_path):

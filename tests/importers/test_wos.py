@@ -12,6 +12,7 @@ from kpi.export import read_metadata
 from kpi.importers import KpiImportError, read_wos, write_import
 from kpi.importers.output import AFFILIATIONS_SCHEMA, PAPERS_SCHEMA, SORT_KEY
 from kpi.importers.wos import affiliation_rows
+from tests.helpers import assert_names_the_place
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_WOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "wos_2023"
@@ -256,11 +257,7 @@ def test_errors_name_file_row_column_value(tmp_path, text, row, column, value):
     path = write(tmp_path, text)
     with pytest.raises(KpiImportError) as caught:
         read_wos([path])
-    error = caught.value
-    assert (error.path, error.row, error.column) == (str(path), row, column)
-    if value is not None:
-        assert error.value == value
-    assert str(path) in str(error)
+    assert_names_the_place(caught.value, path, row, column, value)
 
 
 def test_duplicate_header_tag_is_an_error(tmp_path):
